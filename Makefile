@@ -1,0 +1,38 @@
+# Set-up lives here so that a newcomer types one command: `make demo` or `make test`.
+# Needs: Python 3.11+, Java 17+, Maven 3.6.3+ (for the embedded Neo4j), network access to PyPI
+# and Maven Central on the first run.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-16)
+
+.PHONY: venv launcher demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python 3.11+ needed, found {sys.version}"'
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+# Builds the Java launcher of the embedded Neo4j (Maven downloads Neo4j 5.26 on the first run).
+launcher: venv
+	$(VENV)/bin/medkg db build
+
+demo: launcher
+	$(VENV)/bin/medkg demo
+
+test: launcher
+	$(VENV)/bin/python -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check graph embeddings extractor linker tests benchmarks
+
+bench: launcher
+	$(VENV)/bin/python benchmarks/bench_kg_load.py
+	$(VENV)/bin/python benchmarks/bench_linker.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

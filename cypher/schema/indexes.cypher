@@ -1,0 +1,7 @@
+// Secondary indexes: EMR.status (the watcher's queue), Concept.name (lookups by name), and a
+// full-text index over concept names and aliases (fuzzy search for analysts and the linker).
+// Parameters: none. Returns: nothing. Idempotent (IF NOT EXISTS).
+CREATE INDEX emr_status IF NOT EXISTS FOR (n:EMR) ON (n.status);
+CREATE INDEX concept_name IF NOT EXISTS FOR (n:Concept) ON (n.name);
+CREATE FULLTEXT INDEX concept_names IF NOT EXISTS FOR (n:Concept) ON EACH [n.name, n.aliases]
+  OPTIONS {indexConfig: {`fulltext.analyzer`: 'cjk'}};

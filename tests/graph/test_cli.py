@@ -1,0 +1,55 @@
+"""The `medkg` command, run in-process against the test server through NEO4J_URI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from graph.cli import app
+from graph.connection import ConnectionInfo, GraphClient
+
+runner = CliRunner()
+
+
+def invoke_json(*args: str) -> tuple[int, dict[str, object]]:
+    result = runner.invoke(app, [*args, "--json"])
+    return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_kg_load_and_stats(client: GraphClient, neo4j_env: ConnectionInfo, sample_dir: Path) -> None:
+    code, loaded = invoke_json("kg", "load", str(sample_dir / "kg.tsv"), "--format", "triples",
+                               "--source", "sample")
+    assert code == 0 and loaded["source"] == "sample"
+    assert loaded["written"]["relationships_created"] == loaded["relationships_total"] == 145
+    code, stats = invoke_json("kg", "stats")
+    assert code == 0
+    assert stats["relationships_total"] == 145
+    assert stats["labels"]["Disease"] == loaded["concepts"]["Disease"]
+
+
+def test_kg_load_bad_input_exit_2(client: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path) -> None:
+    code, payload = invoke_json("kg", "load", str(tmp_path / "x.tsv"), "--format", "owl")
+    assert code == 2 and "unknown --format 'owl'" in payload["error"]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("糖尿病\tDisease\n", encoding="utf-8")
+    code, payload = invoke_json("kg", "load", str(bad), "--format", "triples")
+    assert code == 2 and f"{bad}:1" in payload["error"]
+    code, payload = invoke_json("kg", "load", str(bad), "--format", "triples", "--skip-invalid")
+    assert code == 0 and payload["units_skipped"] == 1
+    code, payload = invoke_json("kg", "load", str(bad), "--format", "triples", "--confidence", "2")
+    assert code == 2 and "confidence" in payload["error"]
+
+
+def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: ConnectionInfo) -> None:
+    code, payload = invoke_json("demo")
+    assert code == 0
+    assert payload["database"]["uri"] == neo4j_env.uri and payload["database"]["embedded"] is False
+    assert payload["stats"]["relationships_total"] == 145
+    assert payload["stats"]["labels"]["Concept"] == payload["load"]["written"]["nodes_created"]
+
+
+def test_db_init_applies_schema(client: GraphClient, neo4j_env: ConnectionInfo) -> None:
+    code, payload = invoke_json("db", "init")
+    assert code == 0 and payload["statements"] >= 12
