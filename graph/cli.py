@@ -60,6 +60,8 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log deta
     """medkg: Chinese EMRs into a Neo4j medical knowledge graph."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # the server's query notifications (e.g. "label does not exist" on an empty graph) are for -v
+    logging.getLogger("neo4j.notifications").setLevel(logging.INFO if verbose else logging.ERROR)
 
 
 # ------------------------------------------------------------------------------------------ db
