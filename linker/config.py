@@ -12,7 +12,7 @@ Example:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -47,24 +47,7 @@ RuleName = Literal[
     "check_suffix",
 ]
 
-ALL_RULES: tuple[RuleName, ...] = (
-    "fullwidth",
-    "control",
-    "t2s",
-    "casefold",
-    "numerals",
-    "whitespace",
-    "punctuation",
-    "parenthetical",
-    "laterality",
-    "acuity",
-    "postop",
-    "uncertainty",
-    "history",
-    "dosage_form",
-    "drug_salt",
-    "check_suffix",
-)
+ALL_RULES: tuple[RuleName, ...] = get_args(RuleName)
 
 
 class _Closed(BaseModel):

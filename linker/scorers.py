@@ -21,7 +21,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
@@ -30,8 +29,9 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
 from linker.config import FuzzyConfig
+from linker.registry import LazyRegistry
 
-__all__ = ["FuzzyScorer", "LcsMixScorer", "RatioMixScorer", "get_scorer", "register_scorer", "scorer_names"]
+__all__ = ["REGISTRY", "FuzzyScorer", "LcsMixScorer", "RatioMixScorer", "get_scorer", "register_scorer", "scorer_names"]
 
 
 @runtime_checkable
@@ -85,38 +85,10 @@ class RatioMixScorer:
 ScorerFactory = Callable[[FuzzyConfig], FuzzyScorer]
 
 # Built-ins are listed as (module, attribute) and imported on first use.
-_BUILTIN: dict[str, tuple[str, str]] = {
+REGISTRY: LazyRegistry[ScorerFactory] = LazyRegistry("fuzzy scorer", {
     "lcs_mix": ("linker.scorers", "LcsMixScorer"),
     "ratio_mix": ("linker.scorers", "RatioMixScorer"),
-}
-_REGISTERED: dict[str, ScorerFactory] = {}
-
-
-def register_scorer(name: str, factory: ScorerFactory) -> None:
-    """Make a scorer available to ``FuzzyConfig.scorer`` under ``name``.
-
-    Raises:
-        ValueError: If ``name`` is already taken.
-    """
-    if name in _BUILTIN or name in _REGISTERED:
-        raise ValueError(f"scorer {name!r} is already registered")
-    _REGISTERED[name] = factory
-
-
-def scorer_names() -> tuple[str, ...]:
-    """Names of all known scorers."""
-    return (*_BUILTIN, *_REGISTERED)
-
-
-def get_scorer(name: str) -> ScorerFactory:
-    """The factory registered under ``name``.
-
-    Raises:
-        ValueError: If no scorer has that name.
-    """
-    if name in _REGISTERED:
-        return _REGISTERED[name]
-    if name in _BUILTIN:
-        module, attr = _BUILTIN[name]
-        return getattr(importlib.import_module(module), attr)
-    raise ValueError(f"unknown fuzzy scorer {name!r}; known: {', '.join(scorer_names())}")
+})
+register_scorer = REGISTRY.register
+scorer_names = REGISTRY.names
+get_scorer = REGISTRY.get

@@ -23,7 +23,7 @@ class CountingScorer:
 @pytest.fixture
 def counting(monkeypatch: pytest.MonkeyPatch) -> type[CountingScorer]:
     CountingScorer.calls = []
-    monkeypatch.setitem(scorers._REGISTERED, "counting", CountingScorer)
+    monkeypatch.setitem(scorers.REGISTRY._registered, "counting", CountingScorer)
     return CountingScorer
 
 

@@ -141,13 +141,13 @@ def test_chain_stops_at_accept_score(index: ConceptIndex) -> None:
 
     from linker import steps as registry
 
-    registry._REGISTERED["spy_test"] = Spy
+    registry.REGISTRY.register("spy_test", Spy)
     try:
         spy = Linker(index, LinkerConfig(steps=("exact", "spy_test")))
         spy.link("胰腺炎", type="Disease")
         spy.link("胰腺言", type="Disease")
     finally:
-        del registry._REGISTERED["spy_test"]
+        registry.REGISTRY.unregister("spy_test")
     assert seen == ["胰腺言"]
 
 
