@@ -312,6 +312,8 @@ class LocalNeo4j:
         """Neo4j's version if Bolt answers and accepts the password, else None (raises if it refuses it)."""
         import neo4j
 
+        from graph.queries import query
+
         try:
             password = self._read_password()
         except FileNotFoundError:
@@ -319,8 +321,8 @@ class LocalNeo4j:
         try:
             with neo4j.GraphDatabase.driver(self.uri, auth=(USER, password), connection_timeout=timeout,
                                             max_connection_pool_size=1) as driver:
-                records, _, _ = driver.execute_query(
-                    "CALL dbms.components() YIELD versions RETURN versions[0] AS version", database_="system")
+                records, _, _ = driver.execute_query(query("internal/server_version"), database_="system",
+                                                     routing_="r")
                 return str(records[0]["version"])
         except neo4j.exceptions.AuthError as exc:
             raise Neo4jServerError(f"Neo4j on {self.uri} refuses the password in {self.password_file}; "
