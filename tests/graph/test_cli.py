@@ -53,3 +53,13 @@ def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: Conn
 def test_db_init_applies_schema(client: GraphClient, neo4j_env: ConnectionInfo) -> None:
     code, payload = invoke_json("db", "init")
     assert code == 0 and payload["statements"] >= 12
+
+
+def test_db_status_of_a_stopped_server(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MEDKG_NEO4J_PORT", "7999")
+    code, payload = invoke_json("db", "status")
+    assert code == 0
+    assert payload["running"] is False and payload["pid"] is None
+    assert payload["data_dir"] == str(tmp_path / "home" / "neo4j" / "data")
+    assert payload["port"] == 7999
