@@ -234,3 +234,33 @@ def test_failed_batch_leaves_graph_as_before_that_batch(client: GraphClient) -> 
         client.write_batches("internal/merge_concepts", rows, batch_size=2)
     present = [concept(client, row["id"]) is not None for row in rows]
     assert present == [True, True, False, False, False]  # batch 1 committed, batch 2 rolled back whole
+
+
+# ------------------------------------------------------------------------------------- real data
+
+
+@pytest.mark.data
+def test_real_qasystem_gbk_sample(client: GraphClient, data_dir: Path) -> None:
+    """The 100 GBK records of QASystemOnMedicalKG: list totals as SOURCES.md measured them."""
+    path = data_dir / "qasystem-medicalkg" / "medical2.json.bak.gbk"
+    result = load_kg(client, path, LoadConfig(format="qasystem"))
+    assert result.units_read == 100 and result.units_skipped == 0
+    stats = graph_stats(client)
+    assert stats.labels["Disease"] >= 100
+    # list elements (SOURCES.md) minus duplicates inside a record's list
+    assert 700 <= result.relationships["HAS_SYMPTOM"] <= 748
+    assert 500 <= result.relationships["NEED_CHECK"] <= 561
+    utf8 = load_kg(client, data_dir / "qasystem-medicalkg" / "medical_first100.utf8.jsonl",
+                   LoadConfig(format="qasystem"))
+    assert utf8.written["nodes_created"] == 0 and utf8.written["relationships_created"] == 0
+    assert graph_stats(client) == stats
+
+
+@pytest.mark.data
+def test_real_xywy_part(client: GraphClient, data_dir: Path) -> None:
+    part = data_dir / "xywy-medicalkg-tonystark" / "medical_3.json.gz"
+    with pytest.raises(KGLoadError, match=r"medical_3\.json\.gz:record 200 field 'symptom_data\.symptoms'"):
+        load_kg(client, part, LoadConfig(format="xywy"))
+    result = load_kg(client, part, LoadConfig(format="xywy", skip_invalid=True))
+    assert (result.units_read, result.units_skipped) == (499, 1)
+    assert graph_stats(client).relationships_total == result.written["relationships_created"] > 10_000
