@@ -28,6 +28,9 @@ db_app = typer.Typer(help="The embedded default Neo4j (127.0.0.1, auth on).", no
 kg_app = typer.Typer(help="Load and inspect the medical knowledge graph.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(kg_app, name="kg")
+from graph.cli_embed import embed_app  # noqa: E402 - registered next to the others
+
+app.add_typer(embed_app, name="embed")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 err = Console(stderr=True)

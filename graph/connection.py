@@ -20,7 +20,7 @@ import itertools
 import logging
 import os
 import socket
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +30,7 @@ from neo4j import GraphDatabase, ManagedTransaction, unit_of_work
 from graph.config import MedkgSettings, Neo4jTarget
 from graph.queries import query, statements
 
-__all__ = ["ConnectionInfo", "GraphClient", "WriteTotals", "resolve_connection"]
+__all__ = ["ConnectionInfo", "GraphClient", "QuietRows", "WriteTotals", "chunks", "resolve_connection"]
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +109,21 @@ _COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relatio
              "properties_set", "labels_added")
 
 
-def _chunks(rows: Sequence[Any] | Iterable[Any], size: int) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
+class QuietRows(list):  # type: ignore[type-arg]
+    """A batch of rows whose ``repr`` is short.
+
+    The driver formats every RUN message's parameters for a debug log line whether or not debug
+    logging is on; for large batches that ``repr`` can cost more than the write itself.
+    """
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
+def chunks(rows: Iterable[Any], size: int) -> Iterator[QuietRows]:
+    """``rows`` in consecutive batches of ``size`` (the last may be shorter)."""
+    iterator = iter(rows)
+    while batch := QuietRows(itertools.islice(iterator, size)):
         yield batch
 
 
@@ -228,10 +235,10 @@ class GraphClient:
                 yield text, batch
                 return
             for statement, group in itertools.groupby(batch, key=lambda row: specialise(text, row)):
-                yield statement, list(group)
+                yield statement, QuietRows(group)
 
         with self.session() as session:
-            for number, batch in enumerate(_chunks(rows, batch_size)):
+            for number, batch in enumerate(chunks(rows, batch_size)):
                 @unit_of_work(metadata=self.metadata(name, batch=number))
                 def work(tx: ManagedTransaction, batch: list[dict[str, Any]] = batch) -> WriteTotals:
                     counted = WriteTotals()

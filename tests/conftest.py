@@ -16,12 +16,16 @@ import contextlib
 import logging
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from graph.connection import ConnectionInfo, GraphClient
+# pykeen (through pystow) creates its home folder on import; keep it out of the user's home
+os.environ.setdefault("PYKEEN_HOME", str(Path(tempfile.gettempdir()) / "medkg-tests-pykeen"))
+
+from graph.connection import ConnectionInfo, GraphClient  # noqa: E402
 
 log = logging.getLogger(__name__)
 
