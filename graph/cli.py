@@ -31,6 +31,10 @@ app.add_typer(kg_app, name="kg")
 from graph.cli_embed import embed_app  # noqa: E402 - registered next to the others
 
 app.add_typer(embed_app, name="embed")
+from graph.cli_tagger import COMMANDS as _TAGGER_COMMANDS  # noqa: E402 - registered next to the others
+
+for _name, _command in _TAGGER_COMMANDS:
+    app.command(_name)(_command)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 err = Console(stderr=True)

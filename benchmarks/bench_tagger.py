@@ -1,0 +1,176 @@
+"""Tagger experiments and speed, each mode printing one JSON object.
+
+Modes:
+
+- ``grid``: train and evaluate named runs (see ``RUNS``) with ``medkg train`` / ``medkg evaluate`` in
+  ``--workers`` parallel processes (one torch thread each). A run whose ``eval.json`` exists is
+  skipped, so re-running the same command resumes the grid; a run interrupted mid-training resumes
+  from its ``trainer_state.pt``.
+- ``table``: README-style markdown tables (mean +/- std over seeds) from the grid's results.
+- ``speed``: inference throughput of one checkpoint on the CCKS 2019 test records (all cores).
+
+Usage:
+    PYTHONPATH=. python benchmarks/bench_tagger.py grid --root $MEDKG_HOME/models/exp --runs char-kg-s1 char-nokg-s1
+    PYTHONPATH=. python benchmarks/bench_tagger.py table --root $MEDKG_HOME/models/exp
+    PYTHONPATH=. python benchmarks/bench_tagger.py speed --model $MEDKG_HOME/models/exp/char-kg-s1
+
+The CCKS 2019 test file is only ever passed to ``medkg evaluate`` (final evaluation); model selection
+uses the validation split of the training files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+DATA = Path(os.environ.get("MEDKG_DATA_DIR", "/work/shared/data"))
+CCKS = DATA / "ccks2019-yidu-s4k"
+TRAIN = [CCKS / "subtask1_training_part1.txt", CCKS / "subtask1_training_part2.txt"]
+TEST = CCKS / "subtask1_test_set_with_answer.json"
+HOME = Path(os.environ.get("MEDKG_HOME", Path.home() / ".local/share/medkg"))
+PRETRAINED = HOME / "models/pretrained/char_vectors.npz"
+TRANSE = HOME / "models/pretrained/transe_quick.npz"
+
+# The fast CPU configuration used for this session's rows (1 x 128 BiLSTM); "default" is 2 x 256.
+FAST = ["--lstm-layers", "1", "--lstm-hidden", "128", "--batch-size", "32", "--epochs", "20"]
+GROUPS: dict[str, list[str]] = {
+    "char-kg": [*FAST, "--kg"],
+    "char-nokg": [*FAST, "--no-kg"],
+    "char-kg-nobioes": [*FAST, "--kg", "--no-bioes"],
+    "char-kg-nocategory": [*FAST, "--kg", "--no-category"],
+    "char-kg-nosemantic": [*FAST, "--kg", "--no-semantic"],
+    "char-nokg-nogaz": [*FAST, "--no-kg", "--no-bioes", "--no-category"],
+    "default-kg": ["--kg"],
+}
+
+
+def run_args(name: str) -> list[str]:
+    """``<group>-s<seed>`` -> ``medkg train`` options."""
+    group, _, seed = name.rpartition("-s")
+    if group not in GROUPS or not seed.isdigit():
+        raise SystemExit(f"unknown run {name!r}; groups: {', '.join(GROUPS)} (append -s<seed>)")
+    return [*GROUPS[group], "--seed", seed]
+
+
+def medkg(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from graph.cli import app; app()", *args]
+
+
+def one_run(root: Path, name: str) -> dict:
+    out = root / name
+    if (out / "eval.json").is_file():
+        return json.loads((out / "eval.json").read_text())
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    train = [a for p in TRAIN for a in ("--train", str(p))]
+    resume = ["--resume"] if (out / "trainer_state.pt").is_file() else []
+    kg = ["--kg-vectors", str(TRANSE)]
+    with (out / "train.log").open("a") as log:
+        subprocess.run(medkg("train", *train, "--out", str(out), "--pretrained", str(PRETRAINED), *kg,
+                             "--threads", "1", "--no-progress", "--json", *resume, *run_args(name)),
+                       check=True, stdout=log, stderr=log)
+        train_s = time.monotonic() - started
+        done = subprocess.run(medkg("evaluate", "--model", str(out), "--test", str(TEST), "--threads", "1", "--json"),
+                              check=True, capture_output=True, text=True)
+    result = {"run": name, "train_seconds": round(train_s, 1), **json.loads(done.stdout.strip().splitlines()[-1]),
+              "train": json.loads((out / "train_result.json").read_text())}
+    result["train"].pop("config", None)
+    (out / "eval.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    return result
+
+
+def grid(args: argparse.Namespace) -> dict:
+    root = Path(args.root)
+    with ThreadPoolExecutor(args.workers) as pool:
+        results = list(pool.map(lambda n: one_run(root, n), args.runs))
+    return {"runs": {r["run"]: {"test_f1": r["micro"]["f1"], "dev_f1": r["train"]["best_dev_f1"],
+                                "train_seconds": r["train_seconds"]} for r in results}}
+
+
+def _fmt(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{100 * values[0]:.2f} (1 seed)"
+    return f"{100 * statistics.mean(values):.2f} ± {100 * statistics.stdev(values):.2f} ({len(values)} seeds)"
+
+
+def table(args: argparse.Namespace) -> dict:
+    groups: dict[str, list[dict]] = {}
+    for path in sorted(Path(args.root).glob("*/eval.json")):
+        r = json.loads(path.read_text())
+        groups.setdefault(r["run"].rpartition("-s")[0], []).append(r)
+    lines = ["| run | seeds | dev F1 | test P | test R | test F1 | epochs | train min |",
+             "|---|---|---|---|---|---|---|---|"]
+    for g, rs in groups.items():
+        lines.append(f"| {g} | {','.join(r['run'].rpartition('-s')[2] for r in rs)} | "
+                     f"{_fmt([r['train']['best_dev_f1'] for r in rs])} | "
+                     f"{_fmt([r['micro']['precision'] for r in rs])} | {_fmt([r['micro']['recall'] for r in rs])} | "
+                     f"{_fmt([r['micro']['f1'] for r in rs])} | "
+                     f"{statistics.mean(r['train']['epochs_run'] for r in rs):.1f} | "
+                     f"{statistics.mean(r['train']['seconds'] for r in rs) / 60:.1f} |")
+    per_type = ["| run | " + " | ".join(sorted(next(iter(groups.values()))[0]["per_type"])) + " |"] if groups else []
+    if groups:
+        types = sorted(next(iter(groups.values()))[0]["per_type"])
+        per_type.append("|---|" + "---|" * len(types))
+        for g, rs in groups.items():
+            per_type.append(f"| {g} | " + " | ".join(_fmt([r["per_type"][t]["f1"] for r in rs]) for t in types) + " |")
+    paired = ["| run | vs char-kg, same seeds | test F1 difference (run - char-kg) |", "|---|---|---|"]
+    base = {r["run"].rpartition("-s")[2]: r["micro"]["f1"] for r in groups.get("char-kg", [])}
+    for g, rs in groups.items():
+        diffs = [r["micro"]["f1"] - base[seed] for r in rs if (seed := r["run"].rpartition("-s")[2]) in base]
+        if g != "char-kg" and diffs:
+            paired.append(f"| {g} | {len(diffs)} | {_fmt_diff(diffs)} |")
+    return {"markdown": "\n".join(lines), "per_type_markdown": "\n".join(per_type),
+            "paired_markdown": "\n".join(paired)}
+
+
+def _fmt_diff(values: list[float]) -> str:
+    mean = 100 * statistics.mean(values)
+    spread = f" ± {100 * statistics.stdev(values):.2f}" if len(values) > 1 else ""
+    return f"{mean:+.2f}{spread} (per seed: {', '.join(f'{100 * v:+.2f}' for v in values)})"
+
+
+def speed(args: argparse.Namespace) -> dict:
+    from extractor.checkpoint import load_tagger
+    from extractor.data import read_ccks
+    from extractor.evaluate import evaluate_tagger
+
+    tagger = load_tagger(args.model, threads=args.threads)
+    examples = read_ccks(TEST)
+    evaluate_tagger(tagger, examples[:20])  # warm-up
+    rounds = [evaluate_tagger(tagger, examples) for _ in range(args.rounds)]
+    rates = sorted(r.records_per_second for r in rounds)
+    return {"model": args.model, "records": len(examples), "threads": tagger.threads,
+            "records_per_second_median": round(rates[len(rates) // 2], 1), "rounds": [round(x, 1) for x in rates],
+            "test_f1": rounds[0].report.micro.f1, "load_average": os.getloadavg()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="mode", required=True)
+    g = sub.add_parser("grid")
+    g.add_argument("--root", default=str(HOME / "models/exp"))
+    g.add_argument("--runs", nargs="+", required=True)
+    g.add_argument("--workers", type=int, default=2)
+    t = sub.add_parser("table")
+    t.add_argument("--root", default=str(HOME / "models/exp"))
+    s = sub.add_parser("speed")
+    s.add_argument("--model", required=True)
+    s.add_argument("--rounds", type=int, default=3)
+    s.add_argument("--threads", type=int, default=0, help="torch threads (0: every core)")
+    args = parser.parse_args()
+    if not TEST.is_file():
+        print(json.dumps({"skipped": f"{TEST} missing; set MEDKG_DATA_DIR"}))
+        return
+    out = {"grid": grid, "table": table, "speed": speed}[args.mode](args)
+    print(json.dumps(out, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Windows of featurised records and their collation into padded tensors.
+
+Example:
+    >>> items = [Window(0, 0, 2, {"input_ids": np.array([5, 6])}, None)]
+    >>> len(items[0])
+    2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from extractor.features import RecordFeatures
+
+__all__ = ["FEATURE_KEYS", "Window", "collate", "slice_windows"]
+
+FEATURE_KEYS = ("input_ids", "bigram_ids", "gaz_bioes", "gaz_type", "kg_rows")
+
+
+@dataclass
+class Window:
+    """Characters ``[start, end)`` of record ``record``, their feature arrays and (training) label ids."""
+
+    record: int
+    start: int
+    end: int
+    arrays: dict[str, np.ndarray]
+    labels: np.ndarray | None
+
+    def __len__(self) -> int:
+        return self.end - self.start
+
+
+def slice_windows(record: int, feats: RecordFeatures, wins: Sequence[tuple[int, int]],
+                  labels: np.ndarray | None = None) -> list[Window]:
+    """Cut one record's features (and labels) into windows."""
+    return [Window(record, s, e, {k: getattr(feats, k)[s:e] for k in FEATURE_KEYS},
+                   None if labels is None else labels[s:e]) for s, e in wins if e > s]
+
+
+def collate(items: Sequence[Window], kg_matrix: np.ndarray | torch.Tensor,
+            device: torch.device) -> dict[str, torch.Tensor]:
+    """Pad windows into a batch.
+
+    Returns:
+        ``input_ids``, ``bigram_ids``, ``gaz_bioes``, ``gaz_type``, ``kg_rows`` (B, T) long; ``mask``
+        (B, T) bool, left-aligned; ``kg_vectors`` (B, T, D) float gathered from ``kg_matrix`` rows
+        (row 0 = zeros); ``labels`` (B, T) long when every item has labels.
+    """
+    length = max(len(w) for w in items)
+    out: dict[str, torch.Tensor] = {}
+    for key in FEATURE_KEYS:
+        arr = np.zeros((len(items), length), dtype=np.int64)
+        for i, w in enumerate(items):
+            arr[i, : len(w)] = w.arrays[key]
+        out[key] = torch.from_numpy(arr).to(device)
+    lengths = torch.tensor([len(w) for w in items], device=device)
+    out["mask"] = torch.arange(length, device=device)[None, :] < lengths[:, None]
+    table = torch.as_tensor(kg_matrix, device=device)
+    out["kg_vectors"] = table[out["kg_rows"]] if table.numel() else torch.zeros(
+        (*out["kg_rows"].shape, 0), device=device)
+    if all(w.labels is not None for w in items):
+        lab = np.zeros((len(items), length), dtype=np.int64)
+        for i, w in enumerate(items):
+            lab[i, : len(w)] = w.labels
+        out["labels"] = torch.from_numpy(lab).to(device)
+    return out

@@ -1,0 +1,127 @@
+"""Closed pydantic configs of the tagger: encoder, character features, head, training.
+
+Example:
+    >>> cfg = TaggerConfig(encoder=EncoderConfig(kind="char", dim=16), head=HeadConfig(lstm_hidden=16))
+    >>> cfg.features.kg
+    True
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.data import NER_TYPES
+
+__all__ = ["EncoderConfig", "FeatureConfig", "HeadConfig", "TaggerConfig", "TrainConfig"]
+
+#: Version of the feature pipeline (tokeniser, gazetteer features); stored in every checkpoint.
+FEATURE_VERSION = 1
+#: Version of the checkpoint layout.
+CHECKPOINT_VERSION = 1
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EncoderConfig(_Closed):
+    """Which encoder turns characters into vectors."""
+
+    kind: Literal["char", "transformers"] = "char"
+    """``char``: (pretrained) character embeddings; ``transformers``: a BERT-family model."""
+    dim: int = Field(default=100, ge=1)
+    """Character embedding size (``char``; must match the pretrained vectors when given)."""
+    pretrained_vectors: str | None = None
+    """``.npz`` from ``medkg pretrain --kind emb`` (``char``); ``None``: random init."""
+    name_or_path: str | None = None
+    """``from_pretrained`` name or folder (``transformers``); ``None`` with ``bert_config`` set: random."""
+    bert_config: dict | None = None
+    """Keyword arguments of ``BertConfig`` for a randomly initialised model (tests, MLM pretraining)."""
+    vocab_path: str | None = None
+    """BERT ``vocab.txt``; ``None``: a character vocabulary built from the training text."""
+    freeze: bool = False
+    """Keep the encoder's weights fixed."""
+    window: int = Field(default=256, ge=8)
+    """Characters per window; longer records are split into overlapping windows."""
+    overlap: int = Field(default=32, ge=0)
+    """Characters shared by consecutive windows at inference."""
+
+
+class FeatureConfig(_Closed):
+    """KG fusion and character features (CBT-KG sections 3.1 and 3.4); each switchable for ablation."""
+
+    kg: bool = True
+    """Concatenate ``W_e e + b_e`` of the matched concept's KG vector (a learned placeholder elsewhere)."""
+    kg_proj_dim: int = Field(default=64, ge=1)
+    """Size of the projected KG vector."""
+    bioes: bool = True
+    """Embed the character's BIOES position inside its gazetteer match."""
+    category: bool = True
+    """Embed the KG label of the gazetteer match."""
+    semantic: bool = True
+    """Embed the character's bigram (pretrained skip-gram vectors when available)."""
+    freeze_bigrams: bool = True
+    """Keep pretrained bigram vectors fixed (200k x 100 trainable weights cost more than they give)."""
+    feature_dim: int = Field(default=16, ge=1)
+    """Size of the BIOES and category embeddings."""
+    bigram_dim: int = Field(default=100, ge=1)
+    """Size of the bigram embedding (must match pretrained vectors when given)."""
+    kg_types: tuple[str, ...] = ("Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer")
+    """Gazetteer categories (KG labels), in index order."""
+
+
+class HeadConfig(_Closed):
+    """BiLSTM -> linear -> CRF."""
+
+    lstm_layers: int = Field(default=2, ge=0)
+    """BiLSTM layers (0: linear head straight on the features)."""
+    lstm_hidden: int = Field(default=256, ge=2)
+    """Hidden size per direction."""
+    dropout: float = Field(default=0.3, ge=0.0, lt=1.0)
+    """Dropout on the fused input and the BiLSTM output."""
+    scheme: Literal["BIOES", "BIO"] = "BIOES"
+    """Tag scheme."""
+
+
+class TrainConfig(_Closed):
+    """Optimisation, validation split, early stopping."""
+
+    epochs: int = Field(default=30, ge=1)
+    """Maximum epochs."""
+    batch_size: int = Field(default=16, ge=1)
+    """Windows per step."""
+    lr_encoder: float = 1e-3
+    """Learning rate of the encoder (use ~3e-5 for a pretrained BERT)."""
+    lr_head: float = 2e-3
+    """Learning rate of features, fusion, BiLSTM, linear layer and CRF."""
+    weight_decay: float = 0.0
+    """AdamW weight decay."""
+    clip: float = 5.0
+    """Gradient norm clip."""
+    dev_fraction: float = Field(default=0.1, ge=0.0, lt=1.0)
+    """Share of training records held out for validation (model selection, early stopping)."""
+    patience: int = Field(default=4, ge=1)
+    """Epochs without a better validation F1 before stopping."""
+    seed: int = 13
+    """Seed of the split, initialisation and batching."""
+    threads: int = Field(default=0, ge=0)
+    """torch intra-op threads (0: torch's default)."""
+    max_seconds: float | None = None
+    """Stop after the epoch that crosses this wall-clock budget."""
+
+
+class TaggerConfig(_Closed):
+    """Everything needed to rebuild the tagger (stored as ``config.json`` in a checkpoint)."""
+
+    types: tuple[str, ...] = NER_TYPES
+    """Entity types."""
+    encoder: EncoderConfig = EncoderConfig()
+    """Encoder."""
+    features: FeatureConfig = FeatureConfig()
+    """KG fusion and character features."""
+    head: HeadConfig = HeadConfig()
+    """BiLSTM-CRF head."""
+    train: TrainConfig = TrainConfig()
+    """Training settings."""

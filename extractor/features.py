@@ -1,0 +1,101 @@
+"""Per-character model inputs: character ids, bigram ids, gazetteer features and KG vector rows.
+
+:class:`Featurizer` runs the gazetteer once over the whole record (so matches across window
+borders are seen whole), then slices windows. KG vectors come in as a lookup by concept id and are
+stored as a matrix; row 0 is "no vector" (no match, or a matched concept without a vector).
+
+Example:
+    >>> from extractor.vocab import CharVocab
+    >>> f = Featurizer(CharVocab.build(["胃炎"]), CharVocab.build(["胃炎"], bigrams=True), None, None)
+    >>> f.featurize("胃炎").input_ids.shape
+    (2,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from extractor.vocab import CharVocab
+
+__all__ = ["BIOES_INDEX", "Featurizer", "RecordFeatures"]
+
+BIOES_INDEX = {"O": 0, "B": 1, "I": 2, "E": 3, "S": 4}
+
+
+@dataclass
+class RecordFeatures:
+    """Arrays of one record, each of length ``len(text)``.
+
+    Attributes:
+        input_ids: Encoder token id per character (int64).
+        bigram_ids: Bigram id per character (int64).
+        gaz_bioes: BIOES position in the gazetteer match, index into ``BIOES_INDEX`` (int64).
+        gaz_type: 0 = no match, else 1 + index of the KG label in the feature config (int64).
+        kg_rows: Row of the KG matrix for the matched concept, 0 = none (int64).
+    """
+
+    input_ids: np.ndarray
+    bigram_ids: np.ndarray
+    gaz_bioes: np.ndarray
+    gaz_type: np.ndarray
+    kg_rows: np.ndarray
+
+
+class Featurizer:
+    """Turns texts into :class:`RecordFeatures`.
+
+    Args:
+        vocab: Character vocabulary of the encoder.
+        bigrams: Bigram vocabulary.
+        gazetteer: A ``linker.Gazetteer`` (or ``None``: no match anywhere).
+        kg_vectors: Lookup concept id -> vector (or ``None``).
+        kg_types: KG labels in category-index order.
+    """
+
+    def __init__(self, vocab: CharVocab, bigrams: CharVocab, gazetteer: object | None,
+                 kg_vectors: Mapping[str, np.ndarray] | None,
+                 kg_types: Sequence[str] = ("Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer"),
+                 kg_dim: int | None = None) -> None:
+        self.vocab, self.bigrams, self.gazetteer = vocab, bigrams, gazetteer
+        self.type_index = {t: i + 1 for i, t in enumerate(kg_types)}
+        self.set_kg_vectors(kg_vectors, kg_dim)
+
+    def set_kg_vectors(self, kg_vectors: Mapping[str, np.ndarray] | None, kg_dim: int | None = None) -> None:
+        """Replace the KG lookup (row 0 of the matrix stays the zero "no vector" row).
+
+        Raises:
+            ValueError: If vectors disagree in size or differ from ``kg_dim``.
+        """
+        kg_vectors = kg_vectors or {}
+        dims = {np.asarray(v).shape for v in kg_vectors.values()}
+        if len(dims) > 1:
+            raise ValueError(f"KG vectors of several shapes: {sorted(dims)}")
+        dim = dims.pop()[0] if dims else (kg_dim or 0)
+        if kg_dim is not None and dim != kg_dim:
+            raise ValueError(f"KG vectors have {dim} dimensions, the model expects {kg_dim}")
+        ids = sorted(kg_vectors)
+        self.kg_row = {cid: i + 1 for i, cid in enumerate(ids)}
+        self.kg_matrix = np.zeros((len(ids) + 1, dim), dtype=np.float32)
+        for cid, row in self.kg_row.items():
+            self.kg_matrix[row] = kg_vectors[cid]
+
+    def featurize(self, text: str) -> RecordFeatures:
+        """Features of one whole record (any length, any characters)."""
+        n = len(text)
+        bioes = np.zeros(n, dtype=np.int64)
+        types = np.zeros(n, dtype=np.int64)
+        rows = np.zeros(n, dtype=np.int64)
+        if self.gazetteer is not None and n:
+            seg = self.gazetteer.segment(text)
+            for span in seg.spans:
+                rows[span.start:span.end] = self.kg_row.get(span.concept_id, 0)
+                types[span.start:span.end] = self.type_index.get(span.type, 0)
+                if span.end - span.start == 1:
+                    bioes[span.start] = 4
+                else:
+                    bioes[span.start], bioes[span.start + 1:span.end - 1], bioes[span.end - 1] = 1, 2, 3
+        return RecordFeatures(np.asarray(self.vocab.encode(text), dtype=np.int64),
+                              np.asarray(self.bigrams.encode_bigrams(text), dtype=np.int64), bioes, types, rows)

@@ -1,0 +1,93 @@
+"""The CBT-KG tagging network: encoder + KG fusion + character features -> BiLSTM -> emissions.
+
+Per character ``t`` the BiLSTM input is the concatenation of
+
+- the encoder output ``h_t`` (B, T, H_enc);
+- KG fusion (section 3.4): ``W_e e_t + b_e`` for the KG vector ``e_t`` of the concept the gazetteer
+  matched at ``t``, or a learned placeholder vector where nothing (with a vector) matched (B, T, P);
+- character features (section 3.1): embeddings of the BIOES position in the match and of the matched
+  KG category (B, T, F each), and a semantic bigram embedding (B, T, D_bigram).
+
+The emissions (B, T, K) feed the CRF in :mod:`extractor.loss` and :mod:`extractor.decoder`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+from torchcrf import CRF
+
+from extractor.config import TaggerConfig
+
+__all__ = ["TaggerModule"]
+
+
+class TaggerModule(nn.Module):
+    """Encoder, fusion, BiLSTM, linear layer and CRF transitions.
+
+    Args:
+        config: The tagger config.
+        encoder: A module mapping (input_ids (B, T), mask (B, T)) to (B, T, encoder.out_dim).
+        n_labels: Number of tags K.
+        n_bigrams: Bigram vocabulary size.
+        kg_dim: Size of KG vectors (0 disables fusion regardless of the config).
+        bigram_weights: Optional pretrained (n_bigrams, bigram_dim) vectors.
+    """
+
+    def __init__(self, config: TaggerConfig, encoder: nn.Module, n_labels: int, n_bigrams: int, kg_dim: int,
+                 bigram_weights: np.ndarray | None = None) -> None:
+        super().__init__()
+        feats, head = config.features, config.head
+        self.encoder = encoder
+        self.use_kg = feats.kg and kg_dim > 0
+        width = encoder.out_dim
+        if self.use_kg:
+            self.kg_proj = nn.Linear(kg_dim, feats.kg_proj_dim)
+            self.kg_placeholder = nn.Parameter(torch.zeros(feats.kg_proj_dim))
+            width += feats.kg_proj_dim
+        self.bioes = nn.Embedding(5, feats.feature_dim) if feats.bioes else None
+        self.category = nn.Embedding(len(feats.kg_types) + 1, feats.feature_dim) if feats.category else None
+        width += feats.feature_dim * (feats.bioes + feats.category)
+        self.bigram = None
+        if feats.semantic:
+            self.bigram = nn.Embedding(n_bigrams, feats.bigram_dim, padding_idx=0)
+            if bigram_weights is not None:
+                self.bigram.weight.data.copy_(torch.from_numpy(bigram_weights))
+                self.bigram.weight.requires_grad_(not feats.freeze_bigrams)
+            width += feats.bigram_dim
+        self.dropout = nn.Dropout(head.dropout)
+        self.lstm = None
+        if head.lstm_layers > 0:
+            self.lstm = nn.LSTM(width, head.lstm_hidden, num_layers=head.lstm_layers, batch_first=True,
+                                bidirectional=True, dropout=head.dropout if head.lstm_layers > 1 else 0.0)
+            width = 2 * head.lstm_hidden
+        self.emit = nn.Linear(width, n_labels)
+        self.crf = CRF(n_labels, batch_first=True)
+
+    def fused_input(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The BiLSTM input (B, T, width) of a collated batch (see ``extractor.batching.collate``)."""
+        mask = batch["mask"]
+        parts = [self.encoder(batch["input_ids"], mask)]
+        if self.use_kg:
+            projected = self.kg_proj(batch["kg_vectors"])
+            has = batch["kg_rows"].gt(0).unsqueeze(-1)
+            parts.append(torch.where(has, projected, self.kg_placeholder.expand_as(projected)))
+        if self.bioes is not None:
+            parts.append(self.bioes(batch["gaz_bioes"]))
+        if self.category is not None:
+            parts.append(self.category(batch["gaz_type"]))
+        if self.bigram is not None:
+            parts.append(self.bigram(batch["bigram_ids"]))
+        return torch.cat(parts, dim=-1)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Emission scores (B, T, K); positions where ``mask`` is False are meaningless."""
+        x = self.dropout(self.fused_input(batch))
+        if self.lstm is not None:
+            lengths = batch["mask"].sum(1).clamp(min=1).cpu()
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            out, _ = self.lstm(packed)
+            x, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
+            x = self.dropout(x)
+        return self.emit(x)

@@ -1,0 +1,231 @@
+"""``train_tagger()``: the one entry function for training the CBT-KG tagger.
+
+The validation split is taken from the training records (``TrainConfig.dev_fraction``, seeded); the
+weights with the best strict micro-F1 on it are kept (early stopping after ``patience`` epochs
+without a gain). The checkpoint folder is rewritten at every improvement, and ``trainer_state.pt``
+(last weights, optimiser, epoch, history) after every epoch so ``resume=True`` continues a run.
+
+Example:
+    >>> result = train_tagger(TaggerConfig(), examples, "out/cbt-kg", concepts=records, kg=kg)  # doctest: +SKIP
+    >>> result.best_dev_f1  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from extractor.batching import Window, collate, slice_windows
+from extractor.checkpoint import build_tagger, save_tagger
+from extractor.config import TaggerConfig
+from extractor.data import Example
+from extractor.kge_quick import KgVectors
+from extractor.loss import crf_loss
+from extractor.predict import Tagger
+from extractor.pretrain_emb import CharVectors
+from extractor.scoring import score_spans
+from extractor.tags import spans_to_tags
+from extractor.vocab import CharVocab
+from extractor.windows import training_windows
+
+__all__ = ["TrainResult", "split_dev", "train_tagger"]
+
+EXTRACTOR_VERSION = "0.1.0"
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced (saved as ``train_result.json`` next to the checkpoint)."""
+
+    out_dir: str
+    best_epoch: int
+    best_dev_f1: float
+    epochs_run: int
+    seconds: float
+    n_train: int
+    n_dev: int
+    history: list[dict] = field(default_factory=list)
+    config: dict = field(default_factory=dict)
+    kg_run: str | None = None
+    version: str = EXTRACTOR_VERSION
+    git_hash: str | None = None
+
+    def save(self, path: str | Path) -> None:
+        """Write as JSON."""
+        Path(path).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _git_hash() -> str | None:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def split_dev(examples: Sequence[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """Seeded split of training records into (train, dev)."""
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    n_dev = int(round(len(examples) * fraction)) if fraction > 0 else 0
+    n_dev = min(n_dev, len(examples) - 1) if len(examples) > 1 else 0
+    dev = sorted(order[:n_dev])
+    train = sorted(order[n_dev:])
+    return [examples[i] for i in train], [examples[i] for i in dev]
+
+
+def _vocabs(config: TaggerConfig, texts: list[str], pretrained: CharVectors | None) -> tuple[CharVocab, CharVocab]:
+    enc = config.encoder
+    if enc.kind == "transformers" and enc.vocab_path:
+        vocab = CharVocab.from_bert_vocab(enc.vocab_path)
+    elif pretrained is not None and enc.kind == "char":
+        vocab = pretrained.chars
+    else:
+        vocab = CharVocab.build(texts)
+    bigrams = pretrained.bigrams if pretrained is not None else CharVocab.build(texts, min_count=2, bigrams=True)
+    return vocab, bigrams
+
+
+def _train_windows(tagger: Tagger, examples: Sequence[Example]) -> list[Window]:
+    index = {lab: i for i, lab in enumerate(tagger.labels)}
+    scheme = tagger.config.head.scheme
+    items: list[Window] = []
+    for r, ex in enumerate(examples):
+        if not ex.text:
+            continue
+        feats = tagger.featurizer.featurize(ex.text)
+        labels = np.array([index[t] for t in spans_to_tags(len(ex.text), ex.spans, scheme)], dtype=np.int64)
+        items.extend(slice_windows(r, feats, training_windows(len(ex.text), ex.spans, tagger.window), labels))
+    return items
+
+
+def _batches(items: list[Window], size: int, rng: random.Random) -> list[list[Window]]:
+    """Shuffled batches of similar length (sort inside pools of 50 batches)."""
+    order = items[:]
+    rng.shuffle(order)
+    pool = size * 50
+    batches = []
+    for lo in range(0, len(order), pool):
+        chunk = sorted(order[lo:lo + pool], key=len)
+        batches.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _optimizer(tagger: Tagger, config: TaggerConfig) -> torch.optim.Optimizer:
+    enc_params = [p for p in tagger.module.encoder.parameters() if p.requires_grad]
+    enc_ids = {id(p) for p in tagger.module.encoder.parameters()}
+    head_params = [p for p in tagger.module.parameters() if p.requires_grad and id(p) not in enc_ids]
+    groups = [{"params": enc_params, "lr": config.train.lr_encoder},
+              {"params": head_params, "lr": config.train.lr_head}]
+    return torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=config.train.weight_decay)
+
+
+def evaluate_examples(tagger: Tagger, examples: Sequence[Example], batch_size: int = 32) -> float:
+    """Strict micro-F1 of the tagger on gold examples."""
+    if not examples:
+        return 0.0
+    pred = tagger.predict([ex.text for ex in examples], batch_size=batch_size)
+    return score_spans([ex.spans for ex in examples], pred).micro.f1
+
+
+def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str | Path, *,
+                 concepts: Sequence[object] = (), kg: KgVectors | None = None,
+                 pretrained: CharVectors | None = None, dev: Sequence[Example] | None = None,
+                 resume: bool = False, device: str | torch.device | None = "cpu",
+                 progress: bool = True) -> TrainResult:
+    """Train, select on validation, save the best checkpoint to ``out_dir``.
+
+    Args:
+        config: Tagger config (its ``train`` part drives this loop).
+        examples: Training records (the dev split is taken from them unless ``dev`` is given).
+        out_dir: Checkpoint folder.
+        concepts: ``linker.ConceptRecord``s for the gazetteer.
+        kg: KG vectors by concept id (needed when ``config.features.kg``).
+        pretrained: Skip-gram vectors for the char encoder and bigram feature.
+        dev: Explicit validation records.
+        resume: Continue from ``out_dir/trainer_state.pt`` when present.
+        device: Training device.
+        progress: Show progress bars.
+
+    Returns:
+        The :class:`TrainResult` (also written to ``out_dir/train_result.json``).
+    """
+    tc, out = config.train, Path(out_dir).expanduser()
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    if tc.threads:
+        torch.set_num_threads(tc.threads)
+    torch.manual_seed(tc.seed)
+    rng = random.Random(tc.seed)
+    train, dev = (list(examples), list(dev)) if dev is not None else split_dev(examples, tc.dev_fraction, tc.seed)
+    vocab, bigrams = _vocabs(config, [ex.text for ex in train], pretrained)
+    tagger = build_tagger(config, vocab, bigrams, concepts, kg if config.features.kg else None, pretrained, device)
+    items = _train_windows(tagger, train)
+    opt = _optimizer(tagger, config)
+    state_path = out / "trainer_state.pt"
+    history: list[dict] = []
+    best_f1, best_epoch, bad, first_epoch = -1.0, 0, 0, 1
+    if resume and state_path.is_file():
+        state = torch.load(state_path, map_location=tagger.device, weights_only=False)
+        tagger.module.load_state_dict(state["module"])
+        opt.load_state_dict(state["optimizer"])
+        history, best_f1, best_epoch, bad = state["history"], state["best_f1"], state["best_epoch"], state["bad"]
+        first_epoch = state["epoch"] + 1
+        rng.setstate(state["rng"])
+        started -= history[-1]["seconds"] if history else 0.0  # report total training time
+    epoch = first_epoch - 1
+    for epoch in range(first_epoch, tc.epochs + 1):
+        if bad >= tc.patience:
+            break
+        loss_sum, steps = _run_epoch(tagger, opt, _batches(items, tc.batch_size, rng), tc.clip, epoch, progress)
+        dev_f1 = evaluate_examples(tagger, dev) if dev else 0.0
+        history.append({"epoch": epoch, "loss": loss_sum / max(steps, 1), "dev_f1": dev_f1,
+                        "seconds": round(time.monotonic() - started, 1)})
+        if dev_f1 > best_f1:
+            best_f1, best_epoch, bad = dev_f1, epoch, 0
+            save_tagger(tagger, out, {"best_epoch": epoch, "dev_f1": dev_f1, "seed": tc.seed})
+        else:
+            bad += 1
+        torch.save({"module": tagger.module.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
+                    "history": history, "best_f1": best_f1, "best_epoch": best_epoch, "bad": bad,
+                    "rng": rng.getstate()}, state_path)
+        tqdm.write(f"epoch {epoch}: loss {history[-1]['loss']:.3f} dev F1 {dev_f1:.4f} (best {best_f1:.4f}) "
+                   f"{history[-1]['seconds']:.0f} s", file=sys.stderr)
+        if tc.max_seconds is not None and time.monotonic() - started > tc.max_seconds:
+            break
+    result = TrainResult(str(out), best_epoch, best_f1, len(history), round(time.monotonic() - started, 1),
+                         len(train), len(dev), history, config.model_dump(mode="json"), tagger.kg_run,
+                         git_hash=_git_hash())
+    result.save(out / "train_result.json")
+    return result
+
+
+def _run_epoch(tagger: Tagger, opt: torch.optim.Optimizer, batches: list[list[Window]], clip: float, epoch: int,
+               progress: bool) -> tuple[float, int]:
+    tagger.module.train()
+    table = tagger.kg_table()
+    loss_sum, steps = 0.0, 0
+    bar = tqdm(batches, desc=f"epoch {epoch}", disable=not progress, leave=False)
+    for batch_items in bar:
+        batch = collate(batch_items, table, tagger.device)
+        loss = crf_loss(tagger.module.crf, tagger.module(batch), batch["labels"], batch["mask"])
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(tagger.module.parameters(), clip)
+        opt.step()
+        loss_sum, steps = loss_sum + float(loss.detach()), steps + 1
+        if steps % 20 == 0:
+            bar.set_postfix(loss=f"{loss_sum / steps:.3f}")
+    return loss_sum, steps
+

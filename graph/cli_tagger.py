@@ -1,0 +1,256 @@
+"""``medkg pretrain``, ``medkg train``, ``medkg evaluate``, ``medkg kge-quick``: the tagger commands.
+
+This is the one place that joins the graph side (KG readers, settings) and the ``extractor`` library:
+it gathers the pretraining text (xywy KG disease texts, CMeIE sentences, CCKS 2019 *training*
+texts; never the test file), the gazetteer concepts and the KG triples, and calls the entry
+functions of :mod:`extractor`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graph.config import MedkgSettings
+from graph.kg_formats import read_units
+from graph.kg_model import concept_id
+
+__all__ = ["COMMANDS", "kg_triples", "models_home", "pretraining_texts", "shared_data_dir"]
+
+CCKS_TRAIN = ("ccks2019-yidu-s4k/subtask1_training_part1.txt", "ccks2019-yidu-s4k/subtask1_training_part2.txt")
+CCKS_TEST = "ccks2019-yidu-s4k/subtask1_test_set_with_answer.json"
+
+
+def shared_data_dir() -> Path:
+    """``$MEDKG_DATA_DIR``, else ``/work/shared/data`` when present, else the settings' ``data_dir``."""
+    env = os.environ.get("MEDKG_DATA_DIR")
+    if env:
+        return Path(env)
+    default = Path("/work/shared/data")
+    return default if default.is_dir() else MedkgSettings().data_dir
+
+
+def models_home() -> Path:
+    """``<MEDKG_HOME>/models``: where trained models and caches go by default."""
+    return MedkgSettings().home / "models"
+
+
+def _xywy_units(data_dir: Path):  # noqa: ANN202 - a generator of graph.kg_formats.Unit
+    for unit in read_units(data_dir / "xywy-medicalkg-tonystark", "xywy"):
+        if hasattr(unit, "concepts"):
+            yield unit
+
+
+def pretraining_texts(data_dir: Path | None = None, *, min_chars: int = 10) -> list[str]:
+    """Medical text for pretraining: xywy disease texts, CMeIE sentences, CCKS 2019 training texts.
+
+    The CCKS 2019 test file is never read here.
+    """
+    root = data_dir or shared_data_dir()
+    texts: list[str] = []
+    for unit in _xywy_units(root):
+        for concept in unit.concepts:
+            texts.extend(v for v in concept.props.values() if isinstance(v, str) and len(v) >= min_chars)
+    cmeie = root / "cmeie" / "CMeIE_dev.json"
+    if cmeie.is_file():
+        for line in cmeie.read_text(encoding="utf-8-sig").split("\n"):
+            if line.strip():
+                texts.append(json.loads(line)["text"])
+    for rel in CCKS_TRAIN:
+        for line in (root / rel).read_text(encoding="utf-8-sig").split("\n"):
+            if line.strip():
+                texts.append(json.loads(line)["originalText"])
+    return texts
+
+
+def kg_triples(data_dir: Path | None = None) -> list[tuple[str, str, str]]:
+    """(head id, relation, tail id) of the xywy KG, ids ``<Label>:<name>``."""
+    root = data_dir or shared_data_dir()
+    return [(concept_id(t.head_label, t.head), t.relation, concept_id(t.tail_label, t.tail))
+            for unit in _xywy_units(root) for t in unit.triples]
+
+
+# ------------------------------------------------------------------------------------------ commands
+# Heavy imports (torch, extractor) stay inside the commands so `medkg --help` stays fast.
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+_err = Console(stderr=True)
+
+
+def _emit(payload: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+        return
+    table = Table(show_header=False)
+    for key, value in payload.items():
+        if key != "per_type":
+            table.add_row(str(key), json.dumps(value, ensure_ascii=False, default=str)[:200])
+    Console().print(table)
+    per_type = payload.get("per_type")
+    if isinstance(per_type, dict):
+        types = Table("type", "P", "R", "F1", "gold", "pred")
+        for name, row in per_type.items():
+            types.add_row(name, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
+                          str(row["n_gold"]), str(row["n_pred"]))
+        Console().print(types)
+
+
+def _fail(message: str, as_json: bool) -> NoReturn:
+    if as_json:
+        sys.stdout.write(json.dumps({"error": message}, ensure_ascii=False) + "\n")
+    _err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def pretrain_command(
+    kind: Annotated[str, typer.Option(help="emb: char+bigram skip-gram vectors; mlm: small char BERT.")] = "emb",
+    out: Annotated[Path | None, typer.Option(help="Output file (emb, .npz) or folder (mlm).")] = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 20_000,
+    max_seconds: Annotated[float, typer.Option(help="Wall-clock budget; mlm saves and can resume.")] = 3600.0,
+    threads: Annotated[int, typer.Option(help="torch threads (1 leaves a core for others).")] = 1,
+    resume: Annotated[bool, typer.Option(help="mlm: continue from the folder's last state.")] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pretrain character vectors or a small character BERT on the medical text (never the test set)."""
+    texts = pretraining_texts()
+    if kind == "emb":
+        from extractor.pretrain_emb import EmbeddingPretrainConfig, pretrain_char_vectors
+
+        target = out or models_home() / "pretrained" / "char_vectors.npz"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        vectors = pretrain_char_vectors(texts, EmbeddingPretrainConfig(steps=steps, max_seconds=max_seconds,
+                                                                      threads=threads))
+        vectors.save(target)
+        _emit({"out": str(target), "chars": len(vectors.chars), "bigrams": len(vectors.bigrams), **vectors.meta},
+              as_json)
+    elif kind == "mlm":
+        from extractor.pretrain_mlm import MlmConfig, pretrain_mlm
+
+        target = out or models_home() / "pretrained" / "char_bert"
+        result = pretrain_mlm(texts, target, MlmConfig(steps=steps, max_seconds=max_seconds, threads=threads),
+                              resume=resume)
+        _emit(result, as_json)
+    else:
+        _fail(f"--kind must be emb or mlm, got {kind!r}", as_json)
+
+
+def kge_quick_command(
+    out: Annotated[Path | None, typer.Option(help="Output .npz (ids + vectors).")] = None,
+    epochs: Annotated[int, typer.Option(help="TransE epochs.")] = 150,
+    dim: Annotated[int, typer.Option(help="Vector size.")] = 100,
+    as_json: JsonFlag = False,
+) -> None:
+    """Quick TransE vectors of the xywy KG for tagger experiments (until embeddings/ provides them)."""
+    from extractor.kge_quick import KgeQuickConfig, save_kg_vectors, train_transe
+
+    target = out or models_home() / "pretrained" / "transe_quick.npz"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    kg = train_transe(kg_triples(), KgeQuickConfig(epochs=epochs, dim=dim))
+    save_kg_vectors(kg, target)
+    _emit({"out": str(target), "run": kg.run, **kg.meta}, as_json)
+
+
+def _train_config(base: Path | None, overrides: dict[str, dict[str, Any]]) -> Any:  # noqa: ANN401
+    from extractor.config import TaggerConfig
+
+    data = json.loads(base.read_text(encoding="utf-8")) if base else {}
+    data = data.get("config", data)  # a checkpoint's config.json works too
+    for section, values in overrides.items():
+        data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    return TaggerConfig.model_validate(data)
+
+
+def train_command(
+    train: Annotated[list[Path], typer.Option(help="CCKS-format training file(s); repeat the option.")],
+    out: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+    config: Annotated[Path | None, typer.Option(help="TaggerConfig JSON (or a checkpoint's config.json).")] = None,
+    pretrained: Annotated[Path | None, typer.Option(help="Char/bigram vectors .npz (medkg pretrain).")] = None,
+    kg_vectors: Annotated[Path | None, typer.Option(help="KG vectors .npz (ids + vectors).")] = None,
+    kg: Annotated[bool | None, typer.Option("--kg/--no-kg", help="KG fusion.")] = None,
+    bioes: Annotated[bool | None, typer.Option("--bioes/--no-bioes", help="Gazetteer BIOES feature.")] = None,
+    category: Annotated[bool | None, typer.Option("--category/--no-category", help="Category feature.")] = None,
+    semantic: Annotated[bool | None, typer.Option("--semantic/--no-semantic", help="Bigram feature.")] = None,
+    lstm_layers: Annotated[int | None, typer.Option(help="BiLSTM layers.")] = None,
+    lstm_hidden: Annotated[int | None, typer.Option(help="BiLSTM size per direction.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Windows per step.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (split, init, batches).")] = None,
+    threads: Annotated[int | None, typer.Option(help="torch threads (0: default).")] = None,
+    max_seconds: Annotated[float | None, typer.Option(help="Stop after the epoch crossing this.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/trainer_state.pt.")] = False,
+    progress: Annotated[bool, typer.Option(help="Progress bars on stderr.")] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train the CBT-KG tagger; the best model on the validation split is saved to --out."""
+    from pydantic import ValidationError
+
+    from extractor.data import read_ccks
+    from extractor.kge_quick import load_kg_vectors
+    from extractor.pretrain_emb import CharVectors
+    from extractor.train import train_tagger
+    from linker.sources import load_kg_vocabulary
+
+    if any(p.resolve().name == Path(CCKS_TEST).name for p in train):
+        _fail("the CCKS 2019 test file is for final evaluation only; it cannot be trained on", as_json)
+    try:
+        cfg = _train_config(config, {
+            "features": {"kg": kg, "bioes": bioes, "category": category, "semantic": semantic},
+            "head": {"lstm_layers": lstm_layers, "lstm_hidden": lstm_hidden},
+            "train": {"epochs": epochs, "batch_size": batch_size, "seed": seed, "threads": threads,
+                      "max_seconds": max_seconds}})
+        examples = [ex for path in train for ex in read_ccks(path)]
+    except (ValidationError, ValueError, FileNotFoundError) as exc:
+        _fail(str(exc), as_json)
+    vectors = CharVectors.load(pretrained) if pretrained else None
+    if vectors is not None:
+        cfg = cfg.model_copy(update={"encoder": cfg.encoder.model_copy(update={
+            "dim": vectors.char_vectors.shape[1], "pretrained_vectors": str(pretrained)})})
+    kgv = load_kg_vectors(kg_vectors) if kg_vectors and cfg.features.kg else None
+    if cfg.features.kg and kgv is None:
+        _fail("KG fusion is on: pass --kg-vectors FILE.npz, or --no-kg", as_json)
+    needs_gazetteer = cfg.features.kg or cfg.features.bioes or cfg.features.category
+    concepts = load_kg_vocabulary(shared_data_dir()) if needs_gazetteer else []
+    result = train_tagger(cfg, examples, out, concepts=concepts, kg=kgv, pretrained=vectors, resume=resume,
+                          progress=progress)
+    _emit({k: v for k, v in result.__dict__.items() if k != "config"}, as_json)
+
+
+def evaluate_command(
+    model: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+    test: Annotated[Path, typer.Option(help="CCKS-format gold file.")],
+    kg_vectors: Annotated[Path | None, typer.Option(help="KG vectors to use instead of the stored ones.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = 32,
+    predictions: Annotated[Path | None, typer.Option(help="Also write predictions (CCKS format).")] = None,
+    threads: Annotated[int, typer.Option(help="torch threads (0: every core; use 1 on a busy machine).")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Strict entity-level micro P/R/F1 and a per-type table."""
+    from extractor.checkpoint import CheckpointError, load_tagger
+    from extractor.data import Example, read_ccks, write_ccks
+    from extractor.evaluate import evaluate_tagger
+    from extractor.kge_quick import load_kg_vectors
+
+    try:
+        tagger = load_tagger(model, load_kg_vectors(kg_vectors) if kg_vectors else None, threads=threads)
+        examples = read_ccks(test)
+    except (CheckpointError, ValueError, FileNotFoundError) as exc:
+        _fail(str(exc), as_json)
+    result = evaluate_tagger(tagger, examples, batch_size=batch_size)
+    if predictions:
+        write_ccks([Example(ex.id, ex.text, tuple(p)) for ex, p in zip(examples, result.predictions, strict=True)],
+                   predictions)
+    _emit({"model": str(model), "test": str(test), "kg_run": tagger.kg_run, **result.to_dict()}, as_json)
+
+
+#: (command name, function) pairs that graph/cli.py registers on the ``medkg`` app.
+COMMANDS: tuple[tuple[str, Any], ...] = (
+    ("pretrain", pretrain_command), ("train", train_command), ("evaluate", evaluate_command),
+    ("kge-quick", kge_quick_command),
+)
