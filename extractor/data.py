@@ -17,19 +17,12 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from linker.typemap import CCKS_LABELS, NER_TYPES
+
 __all__ = ["CCKS_TYPES", "NER_TYPES", "Example", "Span", "read_ccks", "write_ccks"]
 
-#: CCKS 2019 Chinese labels -> the graph model's NER types (DESIGN.md).
-CCKS_TYPES: dict[str, str] = {
-    "疾病和诊断": "Disease",
-    "药物": "Drug",
-    "手术": "Operation",
-    "解剖部位": "Anatomy",
-    "实验室检验": "LabTest",
-    "影像检查": "ImagingExam",
-}
-#: The NER types, in a fixed order (label maps are built from it).
-NER_TYPES: tuple[str, ...] = ("Disease", "Drug", "Operation", "Anatomy", "LabTest", "ImagingExam")
+#: CCKS 2019 Chinese labels -> the graph model's NER types (DESIGN.md); one table, the linker's.
+CCKS_TYPES: dict[str, str] = CCKS_LABELS
 
 
 @dataclass(frozen=True, slots=True)
