@@ -6,6 +6,7 @@ statement, so no label or type is ever taken from input text.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
@@ -162,6 +163,12 @@ def static_relationship_type(text: str, row: dict[str, Any]) -> str:
     rel_type = row.get("type")
     if rel_type not in RELATION_TYPES:
         raise ValueError(f"relationship type {rel_type!r} is not in the allow-list")
+    return _specialised(text, rel_type)
+
+
+@functools.lru_cache(maxsize=64)
+def _specialised(text: str, rel_type: str) -> str:
+    # called once per row by the batch writer; the statement text is the same for every row
     if _DYNAMIC_TYPE not in text:
         raise ValueError(f"statement has no {_DYNAMIC_TYPE} to specialise")
     return text.replace(_DYNAMIC_TYPE, f"`{rel_type}`")
