@@ -36,7 +36,10 @@ TRAIN = [CCKS / "subtask1_training_part1.txt", CCKS / "subtask1_training_part2.t
 TEST = CCKS / "subtask1_test_set_with_answer.json"
 HOME = Path(os.environ.get("MEDKG_HOME", Path.home() / ".local/share/medkg"))
 PRETRAINED = HOME / "models/pretrained/char_vectors.npz"
-TRANSE = HOME / "models/pretrained/transe_quick.npz"
+#: KG vector files (``medkg kge-vectors --model M``); ``quick`` is the stop-gap torch TransE.
+KG_FILES = {name: HOME / f"models/pretrained/{name}.npz" for name in ("transe", "transh", "transr")}
+KG_FILES["quick"] = HOME / "models/pretrained/transe_quick.npz"
+CHAR_BERT = HOME / "models/pretrained/char_bert"
 
 # The fast CPU configuration used for this session's rows (1 x 128 BiLSTM); "default" is 2 x 256.
 FAST = ["--lstm-layers", "1", "--lstm-hidden", "128", "--batch-size", "32", "--epochs", "20"]
@@ -48,15 +51,33 @@ GROUPS: dict[str, list[str]] = {
     "char-kg-nosemantic": [*FAST, "--kg", "--no-semantic"],
     "char-nokg-nogaz": [*FAST, "--no-kg", "--no-bioes", "--no-category"],
     "default-kg": ["--kg"],
+    # Table 8: the same fast model with pykeen TransE / TransH / TransR vectors (embeddings/).
+    "char-kg-transe": [*FAST, "--kg"],
+    "char-kg-transh": [*FAST, "--kg"],
+    "char-kg-transr": [*FAST, "--kg"],
+    # Table 5: the self-pretrained character BERT (medkg pretrain --kind mlm) under the same head.
+    "bert-kg": [*FAST, "--kg", "--config", "{bert}"],
+    "bert-nokg": [*FAST, "--no-kg", "--config", "{bert}"],
 }
+#: Which KG vector file a group trains with (default: the stop-gap ``quick`` TransE of the first rows).
+GROUP_KG = {"char-kg-transe": "transe", "char-kg-transh": "transh", "char-kg-transr": "transr",
+            "bert-kg": "transe", "bert-nokg": "transe"}
+#: Fine-tuning settings of the character BERT rows (lr 1e-4 for a small, self-pretrained encoder).
+BERT_CONFIG = {"encoder": {"kind": "transformers", "name_or_path": str(CHAR_BERT),
+                           "vocab_path": str(CHAR_BERT / "vocab.txt"), "window": 254},
+               "train": {"lr_encoder": 1e-4}}
 
 
-def run_args(name: str) -> list[str]:
+def run_args(name: str, root: Path) -> list[str]:
     """``<group>-s<seed>`` -> ``medkg train`` options."""
     group, _, seed = name.rpartition("-s")
     if group not in GROUPS or not seed.isdigit():
         raise SystemExit(f"unknown run {name!r}; groups: {', '.join(GROUPS)} (append -s<seed>)")
-    return [*GROUPS[group], "--seed", seed]
+    bert = root / "bert_config.json"
+    if "{bert}" in GROUPS[group]:
+        bert.write_text(json.dumps(BERT_CONFIG))
+    kg = KG_FILES[GROUP_KG.get(group, "quick")]
+    return [a.replace("{bert}", str(bert)) for a in GROUPS[group]] + ["--seed", seed, "--kg-vectors", str(kg)]
 
 
 def medkg(*args: str) -> list[str]:
@@ -71,10 +92,9 @@ def one_run(root: Path, name: str) -> dict:
     started = time.monotonic()
     train = [a for p in TRAIN for a in ("--train", str(p))]
     resume = ["--resume"] if (out / "trainer_state.pt").is_file() else []
-    kg = ["--kg-vectors", str(TRANSE)]
     with (out / "train.log").open("a") as log:
-        subprocess.run(medkg("train", *train, "--out", str(out), "--pretrained", str(PRETRAINED), *kg,
-                             "--threads", "1", "--no-progress", "--json", *resume, *run_args(name)),
+        subprocess.run(medkg("train", *train, "--out", str(out), "--pretrained", str(PRETRAINED),
+                             "--threads", "1", "--no-progress", "--json", *resume, *run_args(name, root)),
                        check=True, stdout=log, stderr=log)
         train_s = time.monotonic() - started
         done = subprocess.run(medkg("evaluate", "--model", str(out), "--test", str(TEST), "--threads", "1", "--json"),

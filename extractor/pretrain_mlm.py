@@ -113,6 +113,11 @@ def pretrain_mlm(texts: list[str], out_dir: str | Path, config: MlmConfig | None
     step = 0
     if resume and state_path.is_file():
         state = torch.load(state_path, weights_only=False)
+        shape = ("layers", "hidden", "heads", "seq_len")
+        if any(state["config"].get(k) != getattr(cfg, k) for k in shape):
+            saved = {k: state["config"].get(k) for k in shape}
+            raise ValueError(f"{state_path}: saved model has {saved}, the config asks for "
+                             f"{ {k: getattr(cfg, k) for k in shape} }; use another --out or --no-resume")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])

@@ -1,4 +1,4 @@
-"""``medkg pretrain``, ``medkg train``, ``medkg evaluate``, ``medkg kge-quick``: the tagger commands.
+"""``medkg pretrain``, ``medkg train``, ``medkg evaluate``, ``medkg kge-vectors``: the tagger commands.
 
 This is the one place that joins the graph side (KG readers, settings) and the ``extractor`` library:
 it gathers the pretraining text (xywy KG disease texts, CMeIE sentences, CCKS 2019 *training*
@@ -70,11 +70,23 @@ def pretraining_texts(data_dir: Path | None = None, *, min_chars: int = 10) -> l
     return texts
 
 
-def kg_triples(data_dir: Path | None = None) -> list[tuple[str, str, str]]:
-    """(head id, relation, tail id) of the xywy KG, ids ``<Label>:<name>``."""
-    root = data_dir or shared_data_dir()
+def kg_triples(data_dir: Path | None = None, source: Path | None = None,
+               fmt: str = "xywy") -> list[tuple[str, str, str]]:
+    """(head id, relation, tail id) of a KG source (default: the xywy KG), ids ``<Label>:<name>``.
+
+    Raises:
+        ValueError: a record of ``source`` is malformed (the message names file, line and field).
+    """
+    if source is None:
+        units = list(_xywy_units(data_dir or shared_data_dir()))
+    else:
+        units = []
+        for unit in read_units(source, fmt):
+            if isinstance(unit, Exception):
+                raise ValueError(str(unit))
+            units.append(unit)
     return [(concept_id(t.head_label, t.head), t.relation, concept_id(t.tail_label, t.tail))
-            for unit in _xywy_units(root) for t in unit.triples]
+            for unit in units for t in unit.triples]
 
 
 # ------------------------------------------------------------------------------------------ commands
@@ -116,6 +128,12 @@ def pretrain_command(
     max_seconds: Annotated[float, typer.Option(help="Wall-clock budget; mlm saves and can resume.")] = 3600.0,
     threads: Annotated[int, typer.Option(help="torch threads (1 leaves a core for others).")] = 1,
     resume: Annotated[bool, typer.Option(help="mlm: continue from the folder's last state.")] = True,
+    layers: Annotated[int, typer.Option(help="mlm: transformer layers.")] = 4,
+    hidden: Annotated[int, typer.Option(help="mlm: hidden size.")] = 256,
+    heads: Annotated[int, typer.Option(help="mlm: attention heads.")] = 4,
+    seq_len: Annotated[int, typer.Option(help="mlm: characters per window.")] = 256,
+    batch_size: Annotated[int, typer.Option(help="mlm: windows per step.")] = 32,
+    warmup: Annotated[int, typer.Option(help="mlm: learning-rate warm-up steps.")] = 1000,
     as_json: JsonFlag = False,
 ) -> None:
     """Pretrain character vectors or a small character BERT on the medical text (never the test set)."""
@@ -134,27 +152,68 @@ def pretrain_command(
         from extractor.pretrain_mlm import MlmConfig, pretrain_mlm
 
         target = out or models_home() / "pretrained" / "char_bert"
-        result = pretrain_mlm(texts, target, MlmConfig(steps=steps, max_seconds=max_seconds, threads=threads),
-                              resume=resume)
+        mlm = MlmConfig(steps=steps, max_seconds=max_seconds, threads=threads, layers=layers, hidden=hidden,
+                        heads=heads, seq_len=seq_len, batch_size=batch_size, warmup=warmup)
+        result = pretrain_mlm(texts, target, mlm, resume=resume)
         _emit(result, as_json)
     else:
         _fail(f"--kind must be emb or mlm, got {kind!r}", as_json)
 
 
-def kge_quick_command(
-    out: Annotated[Path | None, typer.Option(help="Output .npz (ids + vectors).")] = None,
-    epochs: Annotated[int, typer.Option(help="TransE epochs.")] = 150,
+def kge_vectors_command(
+    model: Annotated[str, typer.Option(help="TransE, TransH, TransR (pykeen, embeddings/) or quick (torch TransE).")]
+    = "TransE",
+    out: Annotated[Path | None, typer.Option(help="Output .npz (ids + vectors + run).")] = None,
+    epochs: Annotated[int, typer.Option(help="Most epochs (pykeen models stop early on validation MRR).")] = 100,
     dim: Annotated[int, typer.Option(help="Vector size.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of split, initialisation and sampling.")] = 42,
+    source: Annotated[Path | None, typer.Option(help="KG file or folder; default: the xywy KG in the data dir.")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", help="Format of --source: xywy, qasystem or triples.")] = "xywy",
     as_json: JsonFlag = False,
 ) -> None:
-    """Quick TransE vectors of the xywy KG for tagger experiments (until embeddings/ provides them)."""
-    from extractor.kge_quick import KgeQuickConfig, save_kg_vectors, train_transe
+    """KG vectors of the xywy KG as a file for tagger training (``--kg-vectors``), without a graph.
 
-    target = out or models_home() / "pretrained" / "transe_quick.npz"
+    The pykeen models are trained by ``embeddings.train_embeddings``, the same code ``medkg embed train``
+    runs against the graph; ``quick`` is the small torch TransE kept for comparison.
+    """
+    from extractor.kge_quick import KgeQuickConfig, KgVectors, save_kg_vectors, train_transe
+
+    target = out or models_home() / "pretrained" / f"{model.lower()}.npz"
     target.parent.mkdir(parents=True, exist_ok=True)
-    kg = train_transe(kg_triples(), KgeQuickConfig(epochs=epochs, dim=dim))
+    try:
+        triples = kg_triples(source=source, fmt=fmt)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc), as_json)
+    if not triples:
+        _fail(f"no triples in {source or 'the xywy KG'}", as_json)
+    if model == "quick":
+        kg = train_transe(triples, KgeQuickConfig(epochs=epochs, dim=dim, seed=seed))
+    else:
+        from embeddings import KGEConfig, train_embeddings
+        from embeddings.registry import UnknownModelError
+
+        try:
+            config = KGEConfig(model=model, dim=dim, epochs=epochs, seed=seed)
+            result = train_embeddings(triples, config, progress=_tqdm_progress)
+        except UnknownModelError as exc:
+            _fail(str(exc), as_json)
+        evaluation = result.evaluation.to_dict() if result.evaluation else None
+        both = (evaluation or {}).get("model", {}).get("both", {})
+        meta = {"model": result.model, "entities": len(result.entities), "triples": len(triples),
+                "test_mrr": both.get("mrr"), "test_hits_at_10": both.get("hits_at_10"),
+                "epochs_trained": result.training.epochs_trained, "seconds": result.timings.get("total"),
+                "config": result.config}
+        kg = KgVectors(result.entity_embeddings, f"{result.key}-{result.triples_sha256[:8]}-s{seed}", meta)
     save_kg_vectors(kg, target)
-    _emit({"out": str(target), "run": kg.run, **kg.meta}, as_json)
+    _emit({"out": str(target), "run": kg.run, **{k: v for k, v in kg.meta.items() if k != "config"}}, as_json)
+
+
+def _tqdm_progress(description: str, total: int):  # noqa: ANN202 - embeddings' ProgressFactory
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=total, desc=description, leave=False)
+    return bar.update
 
 
 def _train_config(base: Path | None, overrides: dict[str, dict[str, Any]]) -> Any:  # noqa: ANN401
@@ -252,5 +311,5 @@ def evaluate_command(
 #: (command name, function) pairs that graph/cli.py registers on the ``medkg`` app.
 COMMANDS: tuple[tuple[str, Any], ...] = (
     ("pretrain", pretrain_command), ("train", train_command), ("evaluate", evaluate_command),
-    ("kge-quick", kge_quick_command),
+    ("kge-vectors", kge_vectors_command),
 )

@@ -29,7 +29,7 @@ import numpy as np
 
 from embeddings.foldin import EntityConstraint, Evidence, fold_in
 from graph.connection import GraphClient
-from graph.embedding_store import EmbeddingStoreError, LiveRun, PropertyNames, live_run, write_rows
+from graph.embedding_store import EmbeddingStoreError, LiveRun, PropertyNames, live_run
 
 __all__ = ["FoldInUnsupportedError", "RefreshResult", "refresh_embeddings"]
 
@@ -80,8 +80,8 @@ def _round(client: GraphClient, names: PropertyNames, run: LiveRun, offsets: np.
         if vector is not None and len(vector) == run.dim and np.all(np.isfinite(vector)):
             updates.append({"id": concept, "vector": vector.tolist()})
     if updates:
-        write_rows(client, "internal/write_kge_foldin", updates, batch_size=batch_size,
-                   params={"run_id": run.id, **names.params()})
+        client.write_batches("internal/write_kge_foldin", updates, batch_size=batch_size,
+                             params={"run_id": run.id, **names.params()})
     return len(updates), len(evidence) - len(updates)  # (written, still without a vector)
 
 

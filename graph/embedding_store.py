@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -40,7 +40,7 @@ from neo4j import ManagedTransaction, unit_of_work
 from pydantic import BaseModel, ConfigDict, Field
 
 from embeddings.registry import check_property_name, resolve_model
-from graph.connection import GraphClient, QuietRows, chunks
+from graph.connection import GraphClient, chunks
 from graph.queries import query
 
 if TYPE_CHECKING:
@@ -57,7 +57,6 @@ __all__ = [
     "live_run",
     "new_run_id",
     "store_embeddings",
-    "write_rows",
 ]
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
@@ -208,32 +207,6 @@ def new_run_id(key: str) -> str:
     return f"{key}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
 
 
-def write_rows(client: GraphClient, name: str, rows: Iterable[dict[str, Any]], *, batch_size: int,
-               params: dict[str, Any], on_batch: Callable[[int], None] | None = None) -> tuple[int, int]:
-    """Send ``rows`` as ``$rows`` in fixed-size batches, one managed write transaction each.
-
-    Like :meth:`GraphClient.write_batches`, for statements returning one ``written`` count; every
-    statement used here is keyed by ``Concept.id`` and sets the same values when retried.
-
-    Returns:
-        (batches, rows written as the statement counts them).
-    """
-    text = query(name)
-    batches = written = 0
-    with client.session() as session:
-        for batch in chunks(rows, batch_size):
-
-            @unit_of_work(metadata=client.metadata(name, batch=batches))
-            def work(tx: ManagedTransaction, batch: QuietRows = batch) -> int:
-                return int(tx.run(text, {**params, "rows": batch}).single(strict=True)["written"])
-
-            written += session.execute_write(work)
-            batches += 1
-            if on_batch is not None:
-                on_batch(len(batch))
-    return batches, written
-
-
 def _run_params(result: EmbeddingResult, names: PropertyNames, run_id: str) -> dict[str, Any]:
     offsets = None
     if result.relation_offsets is not None:
@@ -288,8 +261,8 @@ def _single_transaction(client: GraphClient, result: EmbeddingResult, names: Pro
 
 def _staged(client: GraphClient, result: EmbeddingResult, names: PropertyNames, run_id: str,
             batch_size: int, bar: Callable[[int], None] | None) -> tuple[dict[str, Any], int]:
-    batches, _ = write_rows(client, "internal/write_kge_staging", _rows(result), batch_size=batch_size,
-                            params={"run_id": run_id, **names.params()}, on_batch=bar)
+    batches = client.write_batches("internal/write_kge_staging", _rows(result), batch_size=batch_size,
+                                   params={"run_id": run_id, **names.params()}, on_batch=bar).batches
     publish = query("internal/publish_kge_run")
 
     @unit_of_work(metadata=client.metadata("internal/publish_kge_run", run=run_id))

@@ -37,3 +37,30 @@ def test_clear_errors(tmp_path):
     assert res.exit_code == 2 and "final evaluation only" in res.stdout
     res = _cli("train", "--train", str(tmp_path / "x"), "--out", str(tmp_path / "m"), "--json")
     assert res.exit_code == 2
+
+
+def test_kge_vectors_from_a_triples_file(tmp_path):
+    """``medkg kge-vectors`` trains pykeen TransE on a KG file and writes a lookup the trainer reads."""
+    from extractor.kge_quick import load_kg_vectors
+
+    kg_file = tmp_path / "kg.tsv"
+    kg_file.write_text("head\thead_type\trelation\ttail\ttail_type\n"
+                       + "".join(f"病{i}\tDisease\tHAS_SYMPTOM\t症{i % 3}\tSymptom\n" for i in range(12)),
+                       encoding="utf-8")
+    out = tmp_path / "transe.npz"
+    res = _cli("kge-vectors", "--model", "TransE", "--source", str(kg_file), "--format", "triples", "--epochs", "2",
+               "--dim", "8", "--out", str(out), "--json")
+    assert res.exit_code == 0, res.output
+    payload = json.loads(res.stdout.strip().splitlines()[-1])
+    assert payload["model"] == "TransE" and payload["entities"] == 15 and payload["run"].startswith("transe-")
+    kg = load_kg_vectors(out)
+    assert kg.run == payload["run"] and kg.dim == 8
+    assert {"Disease:病0", "Symptom:症2"} <= set(kg.vectors)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("head\thead_type\trelation\ttail\ttail_type\n病\tNoSuchLabel\tHAS_SYMPTOM\t症\tSymptom\n",
+                   encoding="utf-8")
+    res = _cli("kge-vectors", "--source", str(bad), "--format", "triples", "--out", str(out), "--json")
+    assert res.exit_code == 2 and "bad.tsv" in json.loads(res.stdout.strip().splitlines()[-1])["error"]
+    res = _cli("kge-vectors", "--model", "NoSuchModel", "--source", str(kg_file), "--format", "triples",
+               "--out", str(out), "--json")
+    assert res.exit_code == 2 and "NoSuchModel" in json.loads(res.stdout.strip().splitlines()[-1])["error"]
