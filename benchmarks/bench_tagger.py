@@ -58,6 +58,8 @@ GROUPS: dict[str, list[str]] = {
     # Table 5: the self-pretrained character BERT (medkg pretrain --kind mlm) under the same head.
     "bert-kg": [*FAST, "--kg", "--config", "{bert}"],
     "bert-nokg": [*FAST, "--no-kg", "--config", "{bert}"],
+    # Beyond the paper: the training records' own entity lexicon as a second dictionary channel.
+    "char-kg-lex": [*FAST, "--kg", "--lexicon"],
 }
 #: Which KG vector file a group trains with (default: the stop-gap ``quick`` TransE of the first rows).
 GROUP_KG = {"char-kg-transe": "transe", "char-kg-transh": "transh", "char-kg-transr": "transr",

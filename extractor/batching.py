@@ -18,7 +18,7 @@ from extractor.features import RecordFeatures
 
 __all__ = ["FEATURE_KEYS", "Window", "collate", "slice_windows"]
 
-FEATURE_KEYS = ("input_ids", "bigram_ids", "gaz_bioes", "gaz_type", "kg_rows")
+FEATURE_KEYS = ("input_ids", "bigram_ids", "gaz_bioes", "gaz_type", "kg_rows", "lex_bioes", "lex_type")
 
 
 @dataclass
@@ -47,7 +47,8 @@ def collate(items: Sequence[Window], kg_matrix: np.ndarray | torch.Tensor,
     """Pad windows into a batch.
 
     Returns:
-        ``input_ids``, ``bigram_ids``, ``gaz_bioes``, ``gaz_type``, ``kg_rows`` (B, T) long; ``mask``
+        ``input_ids``, ``bigram_ids``, ``gaz_bioes``, ``gaz_type``, ``kg_rows``, ``lex_bioes``, ``lex_type``
+        (B, T) long; ``mask``
         (B, T) bool, left-aligned; ``kg_vectors`` (B, T, D) float gathered from ``kg_matrix`` rows
         (row 0 = zeros); ``labels`` (B, T) long when every item has labels.
     """

@@ -8,6 +8,7 @@ A checkpoint folder holds:
 | ``model.safetensors`` | the module's weights |
 | ``vocab.json``, ``bigrams.json`` | character and bigram vocabularies |
 | ``concepts.json`` | the gazetteer's concepts (id, type, name, aliases) |
+| ``lexicon.json`` | the training records' (surface, type) lexicon (``features.lexicon`` only) |
 | ``kg_vectors.npz`` | the KG lookup used in training (optional; ``load_tagger(kg_vectors=...)`` overrides) |
 | ``encoder/config.json`` | the transformers config (``transformers`` encoders only) |
 
@@ -80,7 +81,7 @@ def _encoder(config: TaggerConfig, vocab: CharVocab, pretrained: CharVectors | N
 def build_tagger(config: TaggerConfig, vocab: CharVocab, bigrams: CharVocab, concepts: Sequence[object] = (),
                  kg: KgVectors | None = None, pretrained: CharVectors | None = None,
                  device: str | torch.device | None = "cpu", *, encoder_dir: Path | None = None,
-                 kg_dim: int | None = None) -> Tagger:
+                 kg_dim: int | None = None, lexicon: Sequence[tuple[str, str]] = ()) -> Tagger:
     """A tagger with fresh (or pretrained-initialised) weights.
 
     Raises:
@@ -94,7 +95,7 @@ def build_tagger(config: TaggerConfig, vocab: CharVocab, bigrams: CharVocab, con
     n_labels = len(label_list(config.types, config.head.scheme))
     module = TaggerModule(config, encoder, n_labels, len(bigrams), dim, bigram_weights)
     return Tagger(config, module, vocab, bigrams, build_gazetteer(concepts), kg.vectors if kg and dim else None, dim,
-                  kg.run if kg else None, concepts, device)
+                  kg.run if kg else None, concepts, device, lexicon)
 
 
 def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | None = None) -> Path:
@@ -108,6 +109,8 @@ def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | N
     tagger.bigrams.save(out / "bigrams.json")
     concepts = [[c.id, c.type, c.name, list(c.aliases)] for c in tagger.concepts]
     (out / "concepts.json").write_text(json.dumps(concepts, ensure_ascii=False), encoding="utf-8")
+    if tagger.config.features.lexicon:
+        (out / "lexicon.json").write_text(json.dumps(tagger.lexicon, ensure_ascii=False), encoding="utf-8")
     if tagger.kg_dim and tagger.featurizer.kg_row:
         rows = tagger.featurizer.kg_row
         vectors = {cid: tagger.featurizer.kg_matrix[r] for cid, r in rows.items()}
@@ -162,6 +165,11 @@ def load_tagger(folder: str | Path, kg_vectors: KgVectors | Mapping[str, np.ndar
         concepts = [ConceptRecord(c[0], c[1], c[2], tuple(c[3])) for c in
                     json.loads((folder / "concepts.json").read_text(encoding="utf-8"))]
         vocab, bigrams = CharVocab.load(folder / "vocab.json"), CharVocab.load(folder / "bigrams.json")
+        lexicon: list[tuple[str, str]] = []
+        if config.features.lexicon:
+            if not (folder / "lexicon.json").is_file():
+                raise CheckpointError(f"{folder}: incomplete checkpoint, missing lexicon.json")
+            lexicon = [(str(s), str(t)) for s, t in json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))]
     except (KeyError, ValueError, IndexError) as exc:
         raise CheckpointError(f"{folder}: unreadable checkpoint ({exc})") from exc
     kg_dim = int(meta.get("kg_dim", 0))
@@ -175,7 +183,7 @@ def load_tagger(folder: str | Path, kg_vectors: KgVectors | Mapping[str, np.ndar
     if encoder_dir is not None and not (encoder_dir / "config.json").is_file():
         raise CheckpointError(f"{folder}: incomplete checkpoint, missing encoder/config.json")
     tagger = build_tagger(config, vocab, bigrams, concepts, kg_vectors if kg_dim else None, None, device,
-                          encoder_dir=encoder_dir, kg_dim=kg_dim)
+                          encoder_dir=encoder_dir, kg_dim=kg_dim, lexicon=lexicon)
     try:
         tagger.module.load_state_dict(load_file(str(folder / "model.safetensors")))
     except (RuntimeError, OSError) as exc:

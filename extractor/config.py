@@ -70,6 +70,11 @@ class FeatureConfig(_Closed):
     """Size of the bigram embedding (must match pretrained vectors when given)."""
     kg_types: tuple[str, ...] = ("Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer")
     """Gazetteer categories (KG labels), in index order."""
+    lexicon: bool = False
+    """Embed the BIOES position and entity type of matches against the surfaces annotated in the training
+    records (``extractor.lexicon``; leave-one-fold-out while training). Not part of CBT-KG; off by default."""
+    lexicon_folds: int = Field(default=5, ge=2)
+    """Folds of the leave-one-fold-out lexicons used to featurise training records."""
 
 
 class HeadConfig(_Closed):

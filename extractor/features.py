@@ -35,6 +35,8 @@ class RecordFeatures:
         gaz_bioes: BIOES position in the gazetteer match, index into ``BIOES_INDEX`` (int64).
         gaz_type: 0 = no match, else 1 + index of the KG label in the feature config (int64).
         kg_rows: Row of the KG matrix for the matched concept, 0 = none (int64).
+        lex_bioes: BIOES position in the lexicon match (``extractor.lexicon``), like ``gaz_bioes``.
+        lex_type: 0 = no lexicon match, else 1 + index of its entity type.
     """
 
     input_ids: np.ndarray
@@ -42,6 +44,20 @@ class RecordFeatures:
     gaz_bioes: np.ndarray
     gaz_type: np.ndarray
     kg_rows: np.ndarray
+    lex_bioes: np.ndarray
+    lex_type: np.ndarray
+
+
+def _mark(seg: object, bioes: np.ndarray, types: np.ndarray, type_index: Mapping[str, int],
+          rows: np.ndarray | None = None, kg_row: Mapping[str, int] | None = None) -> None:
+    for span in seg.spans:  # type: ignore[attr-defined]
+        if rows is not None and kg_row is not None:
+            rows[span.start:span.end] = kg_row.get(span.concept_id, 0)
+        types[span.start:span.end] = type_index.get(span.type, 0)
+        if span.end - span.start == 1:
+            bioes[span.start] = 4
+        else:
+            bioes[span.start], bioes[span.start + 1:span.end - 1], bioes[span.end - 1] = 1, 2, 3
 
 
 class Featurizer:
@@ -53,14 +69,19 @@ class Featurizer:
         gazetteer: A ``linker.Gazetteer`` (or ``None``: no match anywhere).
         kg_vectors: Lookup concept id -> vector (or ``None``).
         kg_types: KG labels in category-index order.
+        kg_dim: KG vector size expected (checked against the lookup).
+        lexicon: A lexicon gazetteer (``extractor.lexicon.build_lexicon``) or ``None``.
+        lexicon_types: Entity types in lexicon-category order.
     """
 
     def __init__(self, vocab: CharVocab, bigrams: CharVocab, gazetteer: object | None,
                  kg_vectors: Mapping[str, np.ndarray] | None,
                  kg_types: Sequence[str] = ("Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer"),
-                 kg_dim: int | None = None) -> None:
-        self.vocab, self.bigrams, self.gazetteer = vocab, bigrams, gazetteer
+                 kg_dim: int | None = None, lexicon: object | None = None,
+                 lexicon_types: Sequence[str] = ()) -> None:
+        self.vocab, self.bigrams, self.gazetteer, self.lexicon = vocab, bigrams, gazetteer, lexicon
         self.type_index = {t: i + 1 for i, t in enumerate(kg_types)}
+        self.lexicon_index = {t: i + 1 for i, t in enumerate(lexicon_types)}
         self.set_kg_vectors(kg_vectors, kg_dim)
 
     def set_kg_vectors(self, kg_vectors: Mapping[str, np.ndarray] | None, kg_dim: int | None = None) -> None:
@@ -82,20 +103,21 @@ class Featurizer:
         for cid, row in self.kg_row.items():
             self.kg_matrix[row] = kg_vectors[cid]
 
-    def featurize(self, text: str) -> RecordFeatures:
-        """Features of one whole record (any length, any characters)."""
+    def featurize(self, text: str, lexicon: object | None = None) -> RecordFeatures:
+        """Features of one whole record (any length, any characters).
+
+        Args:
+            text: The record.
+            lexicon: Use this lexicon instead of the featurizer's (training: another fold's).
+        """
         n = len(text)
-        bioes = np.zeros(n, dtype=np.int64)
-        types = np.zeros(n, dtype=np.int64)
-        rows = np.zeros(n, dtype=np.int64)
+        bioes, types, rows = (np.zeros(n, dtype=np.int64) for _ in range(3))
+        lex_bioes, lex_types = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         if self.gazetteer is not None and n:
-            seg = self.gazetteer.segment(text)
-            for span in seg.spans:
-                rows[span.start:span.end] = self.kg_row.get(span.concept_id, 0)
-                types[span.start:span.end] = self.type_index.get(span.type, 0)
-                if span.end - span.start == 1:
-                    bioes[span.start] = 4
-                else:
-                    bioes[span.start], bioes[span.start + 1:span.end - 1], bioes[span.end - 1] = 1, 2, 3
+            _mark(self.gazetteer.segment(text), bioes, types, self.type_index, rows, self.kg_row)
+        lexicon = lexicon if lexicon is not None else self.lexicon
+        if lexicon is not None and n:
+            _mark(lexicon.segment(text), lex_bioes, lex_types, self.lexicon_index)
         return RecordFeatures(np.asarray(self.vocab.encode(text), dtype=np.int64),
-                              np.asarray(self.bigrams.encode_bigrams(text), dtype=np.int64), bioes, types, rows)
+                              np.asarray(self.bigrams.encode_bigrams(text), dtype=np.int64), bioes, types, rows,
+                              lex_bioes, lex_types)

@@ -6,7 +6,9 @@ Per character ``t`` the BiLSTM input is the concatenation of
 - KG fusion (section 3.4): ``W_e e_t + b_e`` for the KG vector ``e_t`` of the concept the gazetteer
   matched at ``t``, or a learned placeholder vector where nothing (with a vector) matched (B, T, P);
 - character features (section 3.1): embeddings of the BIOES position in the match and of the matched
-  KG category (B, T, F each), and a semantic bigram embedding (B, T, D_bigram).
+  KG category (B, T, F each), and a semantic bigram embedding (B, T, D_bigram);
+- optionally (not in CBT-KG) the BIOES position and entity type of a match against the training
+  records' own entity lexicon (B, T, F each; ``extractor.lexicon``).
 
 The emissions (B, T, K) feed the CRF in :mod:`extractor.loss` and :mod:`extractor.decoder`.
 """
@@ -49,6 +51,9 @@ class TaggerModule(nn.Module):
         self.bioes = nn.Embedding(5, feats.feature_dim) if feats.bioes else None
         self.category = nn.Embedding(len(feats.kg_types) + 1, feats.feature_dim) if feats.category else None
         width += feats.feature_dim * (feats.bioes + feats.category)
+        self.lex_bioes = nn.Embedding(5, feats.feature_dim) if feats.lexicon else None
+        self.lex_type = nn.Embedding(len(config.types) + 1, feats.feature_dim) if feats.lexicon else None
+        width += 2 * feats.feature_dim * feats.lexicon
         self.bigram = None
         if feats.semantic:
             self.bigram = nn.Embedding(n_bigrams, feats.bigram_dim, padding_idx=0)
@@ -79,6 +84,8 @@ class TaggerModule(nn.Module):
             parts.append(self.category(batch["gaz_type"]))
         if self.bigram is not None:
             parts.append(self.bigram(batch["bigram_ids"]))
+        if self.lex_bioes is not None and self.lex_type is not None:
+            parts.extend((self.lex_bioes(batch["lex_bioes"]), self.lex_type(batch["lex_type"])))
         return torch.cat(parts, dim=-1)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -25,6 +25,7 @@ from extractor.config import TaggerConfig
 from extractor.data import Span
 from extractor.decoder import ConstrainedDecoder
 from extractor.features import Featurizer
+from extractor.lexicon import build_lexicon
 from extractor.module import TaggerModule
 from extractor.tags import allowed_transitions, label_list, tags_to_spans
 from extractor.vocab import CharVocab
@@ -54,18 +55,20 @@ class Tagger:
         kg_run: Name of the KGE run the vectors came from.
         concepts: The gazetteer's concept records (kept so checkpoints can rebuild it).
         device: Where the module runs.
+        lexicon: (surface, type) entries of the training records' lexicon (``features.lexicon``).
     """
 
     def __init__(self, config: TaggerConfig, module: TaggerModule, vocab: CharVocab, bigrams: CharVocab,
                  gazetteer: object | None, kg_vectors: Mapping[str, np.ndarray] | None, kg_dim: int,
                  kg_run: str | None = None, concepts: Sequence[object] = (),
-                 device: str | torch.device | None = "cpu") -> None:
+                 device: str | torch.device | None = "cpu", lexicon: Sequence[tuple[str, str]] = ()) -> None:
         self.config, self.module, self.vocab, self.bigrams = config, module, vocab, bigrams
         self.gazetteer, self.concepts, self.kg_dim, self.kg_run = gazetteer, list(concepts), kg_dim, kg_run
         self.labels = label_list(config.types, config.head.scheme)
         self.decoder = ConstrainedDecoder(allowed_transitions(self.labels, config.head.scheme))
+        self.lexicon = [tuple(e) for e in lexicon] if config.features.lexicon else []
         self.featurizer = Featurizer(vocab, bigrams, gazetteer, kg_vectors, config.features.kg_types,
-                                     kg_dim if kg_dim else None)
+                                     kg_dim if kg_dim else None, build_lexicon(self.lexicon), config.types)
         self.device = resolve_device(device)
         self.module.to(self.device)
         self._kg_table: torch.Tensor | None = None

@@ -30,6 +30,7 @@ from extractor.checkpoint import build_tagger, save_tagger
 from extractor.config import TaggerConfig
 from extractor.data import Example
 from extractor.kge_quick import KgVectors
+from extractor.lexicon import fold_lexicons, lexicon_entries
 from extractor.loss import crf_loss
 from extractor.predict import Tagger
 from extractor.pretrain_emb import CharVectors
@@ -98,12 +99,17 @@ def _vocabs(config: TaggerConfig, texts: list[str], pretrained: CharVectors | No
 
 def _train_windows(tagger: Tagger, examples: Sequence[Example]) -> list[Window]:
     index = {lab: i for i, lab in enumerate(tagger.labels)}
-    scheme = tagger.config.head.scheme
+    feats_cfg, scheme = tagger.config.features, tagger.config.head.scheme
+    fold_of: list[int] = []
+    lexicons: list[object | None] = []
+    if feats_cfg.lexicon:  # each record sees only the lexicon of the other folds
+        fold_of, lexicons = fold_lexicons(examples, feats_cfg.lexicon_folds, tagger.config.train.seed)
     items: list[Window] = []
     for r, ex in enumerate(examples):
         if not ex.text:
             continue
-        feats = tagger.featurizer.featurize(ex.text)
+        lexicon = lexicons[fold_of[r]] if lexicons else None
+        feats = tagger.featurizer.featurize(ex.text, lexicon=lexicon)
         labels = np.array([index[t] for t in spans_to_tags(len(ex.text), ex.spans, scheme)], dtype=np.int64)
         items.extend(slice_windows(r, feats, training_windows(len(ex.text), ex.spans, tagger.window), labels))
     return items
@@ -170,7 +176,9 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
     rng = random.Random(tc.seed)
     train, dev = (list(examples), list(dev)) if dev is not None else split_dev(examples, tc.dev_fraction, tc.seed)
     vocab, bigrams = _vocabs(config, [ex.text for ex in train], pretrained)
-    tagger = build_tagger(config, vocab, bigrams, concepts, kg if config.features.kg else None, pretrained, device)
+    lexicon = lexicon_entries(train) if config.features.lexicon else []
+    tagger = build_tagger(config, vocab, bigrams, concepts, kg if config.features.kg else None, pretrained, device,
+                          lexicon=lexicon)
     items = _train_windows(tagger, train)
     opt = _optimizer(tagger, config)
     state_path = out / "trainer_state.pt"

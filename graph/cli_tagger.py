@@ -236,6 +236,8 @@ def train_command(
     bioes: Annotated[bool | None, typer.Option("--bioes/--no-bioes", help="Gazetteer BIOES feature.")] = None,
     category: Annotated[bool | None, typer.Option("--category/--no-category", help="Category feature.")] = None,
     semantic: Annotated[bool | None, typer.Option("--semantic/--no-semantic", help="Bigram feature.")] = None,
+    lexicon: Annotated[bool | None, typer.Option("--lexicon/--no-lexicon",
+                                                 help="Training-record entity lexicon feature.")] = None,
     lstm_layers: Annotated[int | None, typer.Option(help="BiLSTM layers.")] = None,
     lstm_hidden: Annotated[int | None, typer.Option(help="BiLSTM size per direction.")] = None,
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs.")] = None,
@@ -260,7 +262,8 @@ def train_command(
         _fail("the CCKS 2019 test file is for final evaluation only; it cannot be trained on", as_json)
     try:
         cfg = _train_config(config, {
-            "features": {"kg": kg, "bioes": bioes, "category": category, "semantic": semantic},
+            "features": {"kg": kg, "bioes": bioes, "category": category, "semantic": semantic,
+                         "lexicon": lexicon},
             "head": {"lstm_layers": lstm_layers, "lstm_hidden": lstm_hidden},
             "train": {"epochs": epochs, "batch_size": batch_size, "seed": seed, "threads": threads,
                       "max_seconds": max_seconds}})
