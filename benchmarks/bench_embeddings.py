@@ -23,7 +23,6 @@ import json
 import os
 import random
 import resource
-import socket
 import statistics
 import sys
 import tempfile
@@ -40,13 +39,7 @@ from graph.connection import GraphClient  # noqa: E402
 from graph.embedding_store import PropertyNames, StoreConfig, store_embeddings  # noqa: E402
 from graph.embedding_workflow import GraphEmbeddingResult, train_graph_embeddings  # noqa: E402
 from graph.kg_loader import LoadConfig, load_kg  # noqa: E402
-from graph.server import LocalNeo4j  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from graph.server import LocalNeo4j, free_port  # noqa: E402
 
 
 def load_avg() -> list[float]:

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import resource
-import socket
 import sys
 import tempfile
 import time
@@ -33,14 +32,8 @@ sys.path.insert(0, str(REPO))
 from graph.connection import GraphClient  # noqa: E402
 from graph.kg_loader import LoadConfig, LoadResult, load_kg, parse_kg, relationship_rows  # noqa: E402
 from graph.kg_model import static_relationship_type  # noqa: E402
-from graph.server import LocalNeo4j  # noqa: E402
+from graph.server import LocalNeo4j, free_port  # noqa: E402
 from graph.stats import graph_stats  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wipe(client: GraphClient) -> None:

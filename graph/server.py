@@ -39,7 +39,7 @@ import psutil
 if TYPE_CHECKING:
     from graph.config import MedkgSettings
 
-__all__ = ["NEO4J_VERSION", "LauncherBuildError", "LocalNeo4j", "Neo4jServerError", "PasswordFileError",
+__all__ = ["NEO4J_VERSION", "LauncherBuildError", "LocalNeo4j", "free_port", "Neo4jServerError", "PasswordFileError",
            "PortInUseError", "ServerStatus"]
 
 log = logging.getLogger(__name__)
@@ -434,6 +434,13 @@ def _run_maven(mvn: str, cwd: Path, *, quiet: bool) -> None:
         output = "\n".join(tail) or "(no output)"
         raise LauncherBuildError(f"building the Neo4j launcher failed ({' '.join(cmd)} in {cwd}, "
                                  f"exit code {proc.returncode}); last lines:\n{output}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now (for test and benchmark servers)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _check_port_free(port: int) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,12 +29,6 @@ from graph.connection import ConnectionInfo, GraphClient  # noqa: E402
 log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _docker_answers() -> bool:
@@ -61,7 +54,7 @@ def _server(tmp_root: Path) -> Iterator[tuple[ConnectionInfo, object]]:
             yield ConnectionInfo(container.get_connection_url(), "neo4j", container.password), container
         return
     from graph.config import MedkgSettings
-    from graph.server import LocalNeo4j
+    from graph.server import LocalNeo4j, free_port
 
     # the launcher is built once by the set-up (`make test` runs `medkg db build` first) and reused
     server = LocalNeo4j(tmp_root / "neo4j", port=free_port(), heap="1g", pagecache="256m",

@@ -22,15 +22,10 @@ from graph.server import (
     PasswordFileError,
     PortInUseError,
     ServerStatus,
+    free_port,
 )
 
 LOOPBACK = {"127.0.0.1", "::ffff:127.0.0.1"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def launcher_dir(root: Path) -> Path:
