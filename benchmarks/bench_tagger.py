@@ -7,6 +7,7 @@ Modes:
   skipped, so re-running the same command resumes the grid; a run interrupted mid-training resumes
   from its ``trainer_state.pt``.
 - ``table``: README-style markdown tables (mean +/- std over seeds) from the grid's results.
+- ``paper``: the same results laid out as the paper's Tables 5, 7, 8 and 9.
 - ``speed``: inference throughput of one checkpoint on the CCKS 2019 test records (all cores).
 
 Usage:
@@ -123,10 +124,7 @@ def _fmt(values: list[float]) -> str:
 
 
 def table(args: argparse.Namespace) -> dict:
-    groups: dict[str, list[dict]] = {}
-    for path in sorted(Path(args.root).glob("*/eval.json")):
-        r = json.loads(path.read_text())
-        groups.setdefault(r["run"].rpartition("-s")[0], []).append(r)
+    groups = _groups(Path(args.root))
     lines = ["| run | seeds | dev F1 | test P | test R | test F1 | epochs | train min |",
              "|---|---|---|---|---|---|---|---|"]
     for g, rs in groups.items():
@@ -150,6 +148,74 @@ def table(args: argparse.Namespace) -> dict:
             paired.append(f"| {g} | {len(diffs)} | {_fmt_diff(diffs)} |")
     return {"markdown": "\n".join(lines), "per_type_markdown": "\n".join(per_type),
             "paired_markdown": "\n".join(paired)}
+
+
+#: The paper's tables (CBT-KG Tables 5, 7, 8, 9) as (title, rows of (label, group), paired baseline group).
+PAPER_TABLES = [
+    ("Table 5: models", [
+        ("BiLSTM-CRF on char (+ bigram) embeddings, no KG input", "char-nokg-nogaz"),
+        ("+ gazetteer BIOES/category features", "char-nokg"),
+        ("+ KG fusion (= CBT-KG on char embeddings, fast head)", "char-kg"),
+        ("CBT-KG, default head 2 x 256", "default-kg"),
+        ("own char BERT + BiLSTM-CRF + features, no KG vector", "bert-nokg"),
+        ("own char BERT + BiLSTM-CRF + features + KG fusion", "bert-kg"),
+        ("CBT-KG (fast) + training-record lexicon (beyond the paper)", "char-kg-lex"),
+    ], None),
+    ("Table 7: KG fusion, paired over seeds", [
+        ("char: KG vector on vs off", ("char-kg", "char-nokg")),
+        ("char: all KG input (vector + gazetteer features) on vs off", ("char-kg", "char-nokg-nogaz")),
+        ("char BERT: KG vector on vs off", ("bert-kg", "bert-nokg")),
+    ], "paired"),
+    ("Table 8: KG embedding model of the fused vectors (fast char model)", [
+        ("TransE, stop-gap torch trainer (extractor.kge_quick)", "char-kg"),
+        ("TransE (pykeen, embeddings/)", "char-kg-transe"),
+        ("TransH (pykeen, embeddings/)", "char-kg-transh"),
+        ("TransR (pykeen, embeddings/)", "char-kg-transr"),
+    ], None),
+    ("Table 9: character features (fast char model with KG)", [
+        ("all features", "char-kg"),
+        ("- gazetteer BIOES position", "char-kg-nobioes"),
+        ("- matched category", "char-kg-nocategory"),
+        ("- semantic (bigram) embedding", "char-kg-nosemantic"),
+    ], None),
+]
+
+
+def _groups(root: Path) -> dict[str, list[dict]]:
+    groups: dict[str, list[dict]] = {}
+    for path in sorted(root.glob("*/eval.json")):
+        r = json.loads(path.read_text())
+        groups.setdefault(r["run"].rpartition("-s")[0], []).append(r)
+    return groups
+
+
+def paper(args: argparse.Namespace) -> dict:
+    """The paper-shaped tables (markdown) from whatever runs have finished."""
+    groups = _groups(Path(args.root))
+    out = []
+    for title, rows, kind in PAPER_TABLES:
+        out += [f"#### {title}", ""]
+        if kind == "paired":
+            out += ["| comparison | seeds | test F1 difference |", "|---|---|---|"]
+            for label, (a, b) in rows:
+                fa = {r["run"].rpartition("-s")[2]: r["micro"]["f1"] for r in groups.get(a, [])}
+                fb = {r["run"].rpartition("-s")[2]: r["micro"]["f1"] for r in groups.get(b, [])}
+                seeds = sorted(set(fa) & set(fb))
+                diff = _fmt_diff([fa[x] - fb[x] for x in seeds]) if seeds else "not run"
+                out.append(f"| {label} (`{a}` - `{b}`) | {','.join(seeds) or '-'} | {diff} |")
+        else:
+            out += ["| model | run | seeds | test P | test R | test F1 | train min |", "|---|---|---|---|---|---|---|"]
+            for label, group in rows:
+                rs = groups.get(group, [])
+                if not rs:
+                    out.append(f"| {label} | `{group}` | - | not run | | | |")
+                    continue
+                out.append(f"| {label} | `{group}` | {','.join(r['run'].rpartition('-s')[2] for r in rs)} | "
+                           f"{_fmt([r['micro']['precision'] for r in rs])} | "
+                           f"{_fmt([r['micro']['recall'] for r in rs])} | {_fmt([r['micro']['f1'] for r in rs])} | "
+                           f"{statistics.mean(r['train']['seconds'] for r in rs) / 60:.1f} |")
+        out.append("")
+    return {"markdown": "\n".join(out)}
 
 
 def _fmt_diff(values: list[float]) -> str:
@@ -182,6 +248,8 @@ def main() -> None:
     g.add_argument("--workers", type=int, default=2)
     t = sub.add_parser("table")
     t.add_argument("--root", default=str(HOME / "models/exp"))
+    pp = sub.add_parser("paper")
+    pp.add_argument("--root", default=str(HOME / "models/exp"))
     s = sub.add_parser("speed")
     s.add_argument("--model", required=True)
     s.add_argument("--rounds", type=int, default=3)
@@ -190,7 +258,7 @@ def main() -> None:
     if not TEST.is_file():
         print(json.dumps({"skipped": f"{TEST} missing; set MEDKG_DATA_DIR"}))
         return
-    out = {"grid": grid, "table": table, "speed": speed}[args.mode](args)
+    out = {"grid": grid, "table": table, "paper": paper, "speed": speed}[args.mode](args)
     print(json.dumps(out, ensure_ascii=False))
 
 
