@@ -1,7 +1,7 @@
 """A small TransE trainer (torch) for the tagger's own experiments, and the KG-vector file format.
 
-The project's real KGE pipeline lives in ``embeddings/`` (pykeen); this module only exists so the
-tagger can be trained and evaluated before that lands. Vectors are a plain lookup
+The project's KGE pipeline lives in ``embeddings/`` (pykeen; ``medkg kge-vectors`` writes its vectors in
+this file format). The small trainer here came first and is kept as the comparison row of Table 8. Vectors are a plain lookup
 ``dict[concept id, np.ndarray]`` stored as ``.npz`` with ``ids`` (strings) and ``vectors`` (N, D).
 
 Example:
