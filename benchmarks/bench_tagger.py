@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -236,7 +237,9 @@ def speed(args: argparse.Namespace) -> dict:
     rates = sorted(r.records_per_second for r in rounds)
     return {"model": args.model, "records": len(examples), "threads": tagger.threads,
             "records_per_second_median": round(rates[len(rates) // 2], 1), "rounds": [round(x, 1) for x in rates],
-            "test_f1": rounds[0].report.micro.f1, "load_average": os.getloadavg()}
+            "test_f1": rounds[0].report.micro.f1, "load_average": os.getloadavg(),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "seconds_per_round": [round(len(examples) / x, 2) for x in rates]}
 
 
 def main() -> None:
