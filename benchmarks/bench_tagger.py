@@ -165,7 +165,11 @@ PAPER_TABLES = [
     ("Table 7: KG fusion, paired over seeds", [
         ("char: KG vector on vs off", ("char-kg", "char-nokg")),
         ("char: all KG input (vector + gazetteer features) on vs off", ("char-kg", "char-nokg-nogaz")),
+        ("char, pykeen TransE vectors: KG vector on vs off", ("char-kg-transe", "char-nokg")),
+        ("char, pykeen TransH vectors: KG vector on vs off", ("char-kg-transh", "char-nokg")),
+        ("char, pykeen TransR vectors: KG vector on vs off", ("char-kg-transr", "char-nokg")),
         ("char BERT: KG vector on vs off", ("bert-kg", "bert-nokg")),
+        ("training-record lexicon on vs off (char, quick TransE)", ("char-kg-lex", "char-kg")),
     ], "paired"),
     ("Table 8: KG embedding model of the fused vectors (fast char model)", [
         ("TransE, stop-gap torch trainer (extractor.kge_quick)", "char-kg"),
@@ -179,6 +183,11 @@ PAPER_TABLES = [
         ("- matched category", "char-kg-nocategory"),
         ("- semantic (bigram) embedding", "char-kg-nosemantic"),
     ], None),
+    ("Table 9, paired: removing one feature, same seeds", [
+        ("- gazetteer BIOES position", ("char-kg-nobioes", "char-kg")),
+        ("- matched category", ("char-kg-nocategory", "char-kg")),
+        ("- semantic (bigram) embedding", ("char-kg-nosemantic", "char-kg")),
+    ], "paired"),
 ]
 
 
