@@ -1,8 +1,9 @@
 """A small TransE trainer (torch) for the tagger's own experiments, and the KG-vector file format.
 
 The project's KGE pipeline lives in ``embeddings/`` (pykeen; ``medkg kge-vectors`` writes its vectors in
-this file format). The small trainer here came first and is kept as the comparison row of Table 8. Vectors are a plain lookup
-``dict[concept id, np.ndarray]`` stored as ``.npz`` with ``ids`` (strings) and ``vectors`` (N, D).
+this file format). The small trainer here came first and is kept as the comparison row of Table 8.
+Vectors are a plain lookup ``dict[concept id, np.ndarray]`` stored as ``.npz`` with ``ids`` (strings)
+and ``vectors`` (N, D).
 
 Example:
     >>> lookup = train_transe([("Disease:胃炎", "HAS_SYMPTOM", "Symptom:腹痛")], KgeQuickConfig(dim=4, epochs=1))

@@ -179,7 +179,7 @@ def kge_vectors_command(
     """
     from extractor.kge_quick import KgeQuickConfig, KgVectors, save_kg_vectors, train_transe
 
-    target = out or models_home() / "pretrained" / f"{model.lower()}.npz"
+    target = out or models_home() / "pretrained" / f"{'transe_quick' if model == 'quick' else model.lower()}.npz"
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         triples = kg_triples(source=source, fmt=fmt)
