@@ -23,6 +23,7 @@ from extractor.vocab import CharVocab
 __all__ = ["BIOES_INDEX", "Featurizer", "RecordFeatures"]
 
 BIOES_INDEX = {"O": 0, "B": 1, "I": 2, "E": 3, "S": 4}
+_OWN_LEXICON = object()
 
 
 @dataclass
@@ -103,19 +104,19 @@ class Featurizer:
         for cid, row in self.kg_row.items():
             self.kg_matrix[row] = kg_vectors[cid]
 
-    def featurize(self, text: str, lexicon: object | None = None) -> RecordFeatures:
+    def featurize(self, text: str, lexicon: object | None = _OWN_LEXICON) -> RecordFeatures:
         """Features of one whole record (any length, any characters).
 
         Args:
             text: The record.
-            lexicon: Use this lexicon instead of the featurizer's (training: another fold's).
+            lexicon: Use this lexicon instead of the featurizer's (training: another fold's; ``None``: none).
         """
         n = len(text)
         bioes, types, rows = (np.zeros(n, dtype=np.int64) for _ in range(3))
         lex_bioes, lex_types = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         if self.gazetteer is not None and n:
             _mark(self.gazetteer.segment(text), bioes, types, self.type_index, rows, self.kg_row)
-        lexicon = lexicon if lexicon is not None else self.lexicon
+        lexicon = self.lexicon if lexicon is _OWN_LEXICON else lexicon
         if lexicon is not None and n:
             _mark(lexicon.segment(text), lex_bioes, lex_types, self.lexicon_index)
         return RecordFeatures(np.asarray(self.vocab.encode(text), dtype=np.int64),

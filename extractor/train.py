@@ -102,14 +102,14 @@ def _train_windows(tagger: Tagger, examples: Sequence[Example]) -> list[Window]:
     feats_cfg, scheme = tagger.config.features, tagger.config.head.scheme
     fold_of: list[int] = []
     lexicons: list[object | None] = []
-    if feats_cfg.lexicon:  # each record sees only the lexicon of the other folds
+    if feats_cfg.lexicon:  # each record sees only the lexicon of the other folds (None: an empty one)
         fold_of, lexicons = fold_lexicons(examples, feats_cfg.lexicon_folds, tagger.config.train.seed)
     items: list[Window] = []
     for r, ex in enumerate(examples):
         if not ex.text:
             continue
-        lexicon = lexicons[fold_of[r]] if lexicons else None
-        feats = tagger.featurizer.featurize(ex.text, lexicon=lexicon)
+        feats = (tagger.featurizer.featurize(ex.text, lexicon=lexicons[fold_of[r]]) if lexicons
+                 else tagger.featurizer.featurize(ex.text))
         labels = np.array([index[t] for t in spans_to_tags(len(ex.text), ex.spans, scheme)], dtype=np.int64)
         items.extend(slice_windows(r, feats, training_windows(len(ex.text), ex.spans, tagger.window), labels))
     return items

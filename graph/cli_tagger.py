@@ -172,7 +172,7 @@ def kge_vectors_command(
     fmt: Annotated[str, typer.Option("--format", help="Format of --source: xywy, qasystem or triples.")] = "xywy",
     as_json: JsonFlag = False,
 ) -> None:
-    """KG vectors of the xywy KG as a file for tagger training (``--kg-vectors``), without a graph.
+    """KG vectors of a KG source (default: the xywy KG) as a file for tagger training, without a graph.
 
     The pykeen models are trained by ``embeddings.train_embeddings``, the same code ``medkg embed train``
     runs against the graph; ``quick`` is the small torch TransE kept for comparison.

@@ -64,3 +64,11 @@ def test_lexicon_tagger_round_trip(tiny, tmp_path, examples, concepts, kg):
     (tmp_path / "lexicon.json").unlink()
     with pytest.raises(CheckpointError, match="lexicon.json"):
         load_tagger(tmp_path, threads=None)
+
+
+def test_an_empty_fold_lexicon_means_no_lexicon_not_the_full_one():
+    texts = ["右下腹压痛"]
+    f = Featurizer(CharVocab.build(texts), CharVocab.build(texts, bigrams=True), None, None,
+                   lexicon=build_lexicon([("右下腹", "Anatomy")]), lexicon_types=("Anatomy",))
+    assert f.featurize(texts[0]).lex_type.tolist() == [1, 1, 1, 0, 0]
+    assert f.featurize(texts[0], lexicon=None).lex_type.tolist() == [0] * 5
