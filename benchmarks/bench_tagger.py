@@ -129,7 +129,7 @@ def table(args: argparse.Namespace) -> dict:
     lines = ["| run | seeds | dev F1 | test P | test R | test F1 | epochs | train min |",
              "|---|---|---|---|---|---|---|---|"]
     for g, rs in groups.items():
-        lines.append(f"| {g} | {','.join(r['run'].rpartition('-s')[2] for r in rs)} | "
+        lines.append(f"| {g} | {','.join(_seed(r) for r in rs)} | "
                      f"{_fmt([r['train']['best_dev_f1'] for r in rs])} | "
                      f"{_fmt([r['micro']['precision'] for r in rs])} | {_fmt([r['micro']['recall'] for r in rs])} | "
                      f"{_fmt([r['micro']['f1'] for r in rs])} | "
@@ -142,9 +142,8 @@ def table(args: argparse.Namespace) -> dict:
         for g, rs in groups.items():
             per_type.append(f"| {g} | " + " | ".join(_fmt([r["per_type"][t]["f1"] for r in rs]) for t in types) + " |")
     paired = ["| run | vs char-kg, same seeds | test F1 difference (run - char-kg) |", "|---|---|---|"]
-    base = {r["run"].rpartition("-s")[2]: r["micro"]["f1"] for r in groups.get("char-kg", [])}
-    for g, rs in groups.items():
-        diffs = [r["micro"]["f1"] - base[seed] for r in rs if (seed := r["run"].rpartition("-s")[2]) in base]
+    for g in groups:
+        _, diffs = _paired(groups, g, "char-kg")
         if g != "char-kg" and diffs:
             paired.append(f"| {g} | {len(diffs)} | {_fmt_diff(diffs)} |")
     return {"markdown": "\n".join(lines), "per_type_markdown": "\n".join(per_type),
@@ -191,6 +190,18 @@ PAPER_TABLES = [
 ]
 
 
+def _seed(result: dict) -> str:
+    return result["run"].rpartition("-s")[2]
+
+
+def _paired(groups: dict[str, list[dict]], a: str, b: str) -> tuple[list[str], list[float]]:
+    """Seeds both groups ran (in order) and the test-F1 differences ``a - b`` on each."""
+    fa = {_seed(r): r["micro"]["f1"] for r in groups.get(a, [])}
+    fb = {_seed(r): r["micro"]["f1"] for r in groups.get(b, [])}
+    seeds = sorted(set(fa) & set(fb))
+    return seeds, [fa[x] - fb[x] for x in seeds]
+
+
 def _groups(root: Path) -> dict[str, list[dict]]:
     groups: dict[str, list[dict]] = {}
     for path in sorted(root.glob("*/eval.json")):
@@ -208,10 +219,8 @@ def paper(args: argparse.Namespace) -> dict:
         if kind == "paired":
             out += ["| comparison | seeds | test F1 difference |", "|---|---|---|"]
             for label, (a, b) in rows:
-                fa = {r["run"].rpartition("-s")[2]: r["micro"]["f1"] for r in groups.get(a, [])}
-                fb = {r["run"].rpartition("-s")[2]: r["micro"]["f1"] for r in groups.get(b, [])}
-                seeds = sorted(set(fa) & set(fb))
-                diff = _fmt_diff([fa[x] - fb[x] for x in seeds]) if seeds else "not run"
+                seeds, diffs = _paired(groups, a, b)
+                diff = _fmt_diff(diffs) if seeds else "not run"
                 out.append(f"| {label} (`{a}` - `{b}`) | {','.join(seeds) or '-'} | {diff} |")
         else:
             out += ["| model | run | seeds | test P | test R | test F1 | train min |", "|---|---|---|---|---|---|---|"]
@@ -220,7 +229,7 @@ def paper(args: argparse.Namespace) -> dict:
                 if not rs:
                     out.append(f"| {label} | `{group}` | - | not run | | | |")
                     continue
-                out.append(f"| {label} | `{group}` | {','.join(r['run'].rpartition('-s')[2] for r in rs)} | "
+                out.append(f"| {label} | `{group}` | {','.join(_seed(r) for r in rs)} | "
                            f"{_fmt([r['micro']['precision'] for r in rs])} | "
                            f"{_fmt([r['micro']['recall'] for r in rs])} | {_fmt([r['micro']['f1'] for r in rs])} | "
                            f"{statistics.mean(r['train']['seconds'] for r in rs) / 60:.1f} |")

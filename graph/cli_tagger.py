@@ -192,10 +192,12 @@ def kge_vectors_command(
     else:
         from embeddings import KGEConfig, train_embeddings
         from embeddings.registry import UnknownModelError
+        from graph.progress import progress_bars
 
         try:
             config = KGEConfig(model=model, dim=dim, epochs=epochs, seed=seed)
-            result = train_embeddings(triples, config, progress=_tqdm_progress)
+            with progress_bars(not as_json) as bars:
+                result = train_embeddings(triples, config, progress=bars)
         except UnknownModelError as exc:
             _fail(str(exc), as_json)
         evaluation = result.evaluation.to_dict() if result.evaluation else None
@@ -207,13 +209,6 @@ def kge_vectors_command(
         kg = KgVectors(result.entity_embeddings, f"{result.key}-{result.triples_sha256[:8]}-s{seed}", meta)
     save_kg_vectors(kg, target)
     _emit({"out": str(target), "run": kg.run, **{k: v for k, v in kg.meta.items() if k != "config"}}, as_json)
-
-
-def _tqdm_progress(description: str, total: int):  # noqa: ANN202 - embeddings' ProgressFactory
-    from tqdm.auto import tqdm
-
-    bar = tqdm(total=total, desc=description, leave=False)
-    return bar.update
 
 
 def _train_config(base: Path | None, overrides: dict[str, dict[str, Any]]) -> Any:  # noqa: ANN401
