@@ -24,7 +24,7 @@ launcher: venv
 demo: launcher
 	$(VENV)/bin/medkg demo
 
-test: launcher
+test: launcher lint
 	$(VENV)/bin/python -m pytest
 
 lint: venv

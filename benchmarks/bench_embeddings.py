@@ -35,11 +35,11 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("PYKEEN_HOME", str(Path(tempfile.gettempdir()) / "medkg-bench-pykeen"))
 
 from embeddings import KGEConfig  # noqa: E402
-from graph.connection import GraphClient  # noqa: E402
-from graph.embedding_store import PropertyNames, StoreConfig, store_embeddings  # noqa: E402
-from graph.embedding_workflow import GraphEmbeddingResult, train_graph_embeddings  # noqa: E402
-from graph.kg_loader import LoadConfig, load_kg  # noqa: E402
-from graph.server import LocalNeo4j, free_port  # noqa: E402
+from graph.db.connection import GraphClient  # noqa: E402
+from graph.db.server import LocalNeo4j, free_port  # noqa: E402
+from graph.kg.loader import LoadConfig, load_kg  # noqa: E402
+from graph.kge.store import PropertyNames, StoreConfig, store_embeddings  # noqa: E402
+from graph.kge.workflow import GraphEmbeddingResult, train_graph_embeddings  # noqa: E402
 
 
 def load_avg() -> list[float]:

@@ -29,11 +29,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from graph.connection import GraphClient  # noqa: E402
-from graph.kg_loader import LoadConfig, LoadResult, load_kg, parse_kg, relationship_rows  # noqa: E402
-from graph.kg_model import static_relationship_type  # noqa: E402
-from graph.server import LocalNeo4j, free_port  # noqa: E402
-from graph.stats import graph_stats  # noqa: E402
+from graph.db.connection import GraphClient  # noqa: E402
+from graph.db.server import LocalNeo4j, free_port  # noqa: E402
+from graph.kg.loader import LoadConfig, LoadResult, load_kg, parse_kg, relationship_rows  # noqa: E402
+from graph.kg.model import static_relationship_type  # noqa: E402
+from graph.kg.stats import graph_stats  # noqa: E402
 
 
 def wipe(client: GraphClient) -> None:

@@ -1,36 +1,49 @@
-"""The extraction-plugin protocol and the built-in NER plugin wrapping the CBT-KG tagger.
+"""The extraction-plugin protocol: records in, typed spans, links and relations out.
 
 A plugin has a ``name``, a ``version``, a ``kind`` (``ner``, ``link`` or ``relation``), a
 JSON-serialisable ``config`` and ``extract(records) -> results``: one :class:`RecordResult` per input
-record, in order, holding typed :class:`SpanResult`s (offsets into the record's text, type, score).
+record, in order. The watcher runs plugins in kind order and hands each plugin what the earlier kinds
+found: a ``link`` plugin sees the record's merged NER spans, a ``relation`` plugin sees spans and links.
+
+Spans are identified by ``(start, end, type)`` (:attr:`SpanResult.key`); links and relations name the
+spans they are about by that key, so no plugin depends on another's object identity.
+
+Built-in plugins live in :mod:`extractor.plugins`; third-party ones arrive through the
+``medkg.plugins`` entry-point group (see :mod:`extractor.plugins.registry`).
 
 Example:
-    >>> plugin = TaggerPlugin("~/.local/share/medkg/models/cbt-kg")  # doctest: +SKIP
-    >>> plugin.extract([ExtractionRecord("emr-1", "患者因胃癌入院")])[0].spans  # doctest: +SKIP
-    (SpanResult(start=3, end=5, type='Disease', score=0.99, text='胃癌'),)
+    >>> rec = ExtractionRecord("emr-1", "患者因胃癌入院")
+    >>> span = SpanResult(3, 5, "Disease", 0.9, "胃癌")
+    >>> span.key
+    (3, 5, 'Disease')
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-import numpy as np
-
-__all__ = ["ExtractionPlugin", "ExtractionRecord", "PluginKind", "RecordResult", "SpanResult", "TaggerPlugin"]
+__all__ = [
+    "KIND_ORDER",
+    "ExtractionPlugin",
+    "ExtractionRecord",
+    "LinkResultItem",
+    "PluginKind",
+    "PluginOutputError",
+    "RecordResult",
+    "RelationResult",
+    "SpanResult",
+    "as_record",
+    "validate_result",
+]
 
 PluginKind = Literal["ner", "link", "relation"]
 
+#: The order in which the watcher runs plugin kinds.
+KIND_ORDER: tuple[PluginKind, ...] = ("ner", "link", "relation")
 
-@dataclass(frozen=True)
-class ExtractionRecord:
-    """One record handed to plugins: id, text, and what earlier plugins found."""
-
-    id: str
-    text: str
-    found: tuple[Any, ...] = ()
+SpanKey = tuple[int, int, str]
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,58 @@ class SpanResult:
     score: float
     text: str
 
+    @property
+    def key(self) -> SpanKey:
+        """``(start, end, type)``: how links and relations refer to this span."""
+        return (self.start, self.end, self.type)
+
+
+@dataclass(frozen=True)
+class LinkResultItem:
+    """A span linked to a concept, or (``nil``) to a proposed candidate concept.
+
+    Attributes:
+        span: The linked span's key ``(start, end, type)``.
+        concept_id: KG business key (``Disease:糖尿病``) or, for NIL, ``candidate:<Type>:<text>``.
+        concept_type: The concept's type label (the KG label, or for NIL the mention's type).
+        concept_name: Preferred name (the normalised mention text for NIL).
+        score: Link confidence in 0..1.
+        method: The linker step that decided (``exact``, ``alias``, ..., ``nil``).
+        nil: True when no KG concept was accepted.
+    """
+
+    span: SpanKey
+    concept_id: str
+    concept_type: str
+    concept_name: str
+    score: float
+    method: str
+    nil: bool = False
+
+
+@dataclass(frozen=True)
+class RelationResult:
+    """A relation between two spans of one record: ``subject --predicate--> object``.
+
+    ``predicate`` is the extractor's own name (CMeIE's, e.g. ``药物治疗``); the graph maps it to an
+    allow-listed relationship type with a signature.
+    """
+
+    subject: SpanKey
+    object: SpanKey
+    predicate: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ExtractionRecord:
+    """One record handed to plugins: id, text, and what earlier plugin kinds found."""
+
+    id: str
+    text: str
+    spans: tuple[SpanResult, ...] = ()
+    links: tuple[LinkResultItem, ...] = ()
+
 
 @dataclass(frozen=True)
 class RecordResult:
@@ -50,8 +115,8 @@ class RecordResult:
 
     record_id: str
     spans: tuple[SpanResult, ...] = ()
-    links: tuple[Any, ...] = ()
-    relations: tuple[Any, ...] = ()
+    links: tuple[LinkResultItem, ...] = ()
+    relations: tuple[RelationResult, ...] = ()
 
 
 @runtime_checkable
@@ -72,7 +137,12 @@ class ExtractionPlugin(Protocol):
         ...
 
 
-def _as_record(obj: object) -> ExtractionRecord:
+class PluginOutputError(ValueError):
+    """A plugin returned something that breaks the protocol (wrong record, offsets outside the text)."""
+
+
+def as_record(obj: object) -> ExtractionRecord:
+    """An :class:`ExtractionRecord` from a record, a mapping with ``id``/``text`` or an object with both."""
     if isinstance(obj, ExtractionRecord):
         return obj
     if isinstance(obj, Mapping):
@@ -80,52 +150,65 @@ def _as_record(obj: object) -> ExtractionRecord:
     return ExtractionRecord(str(obj.id), obj.text)  # type: ignore[attr-defined]
 
 
-class TaggerPlugin:
-    """The CBT-KG tagger as an ``ner`` plugin; the checkpoint is loaded on first use.
+def _check_score(value: object, what: str) -> None:
+    if not isinstance(value, int | float) or value != value or not 0.0 <= float(value) <= 1.0:
+        raise PluginOutputError(f"{what}: score must be a number in 0..1, got {value!r}")
+
+
+def validate_result(record: ExtractionRecord, result: object, kind: PluginKind,
+                    known_spans: frozenset[SpanKey] = frozenset()) -> RecordResult:
+    """Check one plugin result against its record; the watcher calls this on everything it writes.
 
     Args:
-        model_dir: Checkpoint folder (``medkg train --out``).
-        kg_vectors: KG lookup by concept id to use instead of the checkpoint's own vectors.
-        batch_size: Windows per forward pass.
-        device: ``cpu``, ``cuda`` or ``auto``.
-        min_score: Spans scoring below this are dropped.
+        record: The record the result is for.
+        result: What the plugin returned for it.
+        kind: The plugin's kind (a ``ner`` plugin may only return spans, and so on).
+        known_spans: Keys of the record's spans, which links and relations must refer to.
+
+    Raises:
+        PluginOutputError: Another record's result, a wrong type, offsets outside the text, a span
+            whose ``text`` is not ``record.text[start:end]``, a score outside 0..1, a reference to an
+            unknown span.
     """
+    if not isinstance(result, RecordResult):
+        raise PluginOutputError(f"record {record.id!r}: expected a RecordResult, got {type(result).__name__}")
+    if result.record_id != record.id:
+        raise PluginOutputError(f"record {record.id!r}: the plugin returned the result of {result.record_id!r}")
+    n = len(record.text)
+    for span in result.spans:
+        where = f"record {record.id!r} span {getattr(span, 'start', '?')}-{getattr(span, 'end', '?')}"
+        if kind != "ner":
+            raise PluginOutputError(f"record {record.id!r}: a {kind} plugin returned spans")
+        if not isinstance(span, SpanResult):
+            raise PluginOutputError(f"{where}: expected a SpanResult, got {type(span).__name__}")
+        if not (isinstance(span.start, int) and isinstance(span.end, int) and 0 <= span.start < span.end <= n):
+            raise PluginOutputError(f"{where}: offsets outside the text (length {n})")
+        if span.text != record.text[span.start:span.end]:
+            raise PluginOutputError(f"{where}: span text {span.text!r} is not the record's text at those offsets")
+        if not isinstance(span.type, str) or not span.type:
+            raise PluginOutputError(f"{where}: missing type")
+        _check_score(span.score, where)
+    for link in result.links:
+        if kind != "link" or not isinstance(link, LinkResultItem):
+            raise PluginOutputError(f"record {record.id!r}: unexpected link output from a {kind} plugin")
+        if tuple(link.span) not in known_spans:
+            raise PluginOutputError(f"record {record.id!r}: link to an unknown span {link.span}")
+        _check_score(link.score, f"record {record.id!r} link {link.span}")
+    for rel in result.relations:
+        if kind != "relation" or not isinstance(rel, RelationResult):
+            raise PluginOutputError(f"record {record.id!r}: unexpected relation output from a {kind} plugin")
+        for end in (rel.subject, rel.object):
+            if tuple(end) not in known_spans:
+                raise PluginOutputError(f"record {record.id!r}: relation {rel.predicate!r} refers to an "
+                                        f"unknown span {end}")
+        _check_score(rel.score, f"record {record.id!r} relation {rel.predicate!r}")
+    return result
 
-    name = "cbt-kg-tagger"
-    version = "1"
-    kind: PluginKind = "ner"
 
-    def __init__(self, model_dir: str | Path, kg_vectors: Mapping[str, np.ndarray] | None = None,
-                 batch_size: int = 32, device: str = "cpu", min_score: float = 0.0) -> None:
-        self.model_dir, self.kg_vectors = Path(model_dir).expanduser(), kg_vectors
-        self.batch_size, self.device, self.min_score = batch_size, device, min_score
-        self._tagger: Any = None
+def __getattr__(name: str) -> object:
+    # the tagger plugin moved to extractor.plugins.tagger; importing it here would import torch
+    if name == "TaggerPlugin":
+        from extractor.plugins.tagger import TaggerPlugin
 
-    @property
-    def config(self) -> dict[str, Any]:
-        """Model folder, batch size, device, threshold and the KG run in use."""
-        run = self._tagger.kg_run if self._tagger is not None else None
-        return {"model_dir": str(self.model_dir), "batch_size": self.batch_size, "device": self.device,
-                "min_score": self.min_score, "kg_run": run}
-
-    @property
-    def tagger(self) -> Any:  # noqa: ANN401 - extractor.predict.Tagger, imported lazily (torch)
-        """The loaded tagger."""
-        if self._tagger is None:
-            from extractor.checkpoint import load_tagger
-
-            self._tagger = load_tagger(self.model_dir, self.kg_vectors, device=self.device)
-        return self._tagger
-
-    def extract(self, records: Sequence[ExtractionRecord | Mapping[str, Any]]) -> list[RecordResult]:
-        """Spans per record (records may be :class:`ExtractionRecord`, mappings or objects with id/text).
-
-        Raises:
-            TypeError: If a record's text is not a string.
-        """
-        recs = [_as_record(r) for r in records]
-        predicted = self.tagger.predict([r.text for r in recs], batch_size=self.batch_size)
-        return [RecordResult(r.id, tuple(SpanResult(s.start, s.end, s.type, round(float(s.score), 4),
-                                                    r.text[s.start:s.end])
-                                         for s in spans if s.score >= self.min_score))
-                for r, spans in zip(recs, predicted, strict=True)]
+        return TaggerPlugin
+    raise AttributeError(name)

@@ -24,7 +24,7 @@ import pytest
 # pykeen (through pystow) creates its home folder on import; keep it out of the user's home
 os.environ.setdefault("PYKEEN_HOME", str(Path(tempfile.gettempdir()) / "medkg-tests-pykeen"))
 
-from graph.connection import ConnectionInfo, GraphClient  # noqa: E402
+from graph.db.connection import ConnectionInfo, GraphClient  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ def _server(tmp_root: Path) -> Iterator[tuple[ConnectionInfo, object]]:
         with Neo4jContainer("neo4j:5.26-community") as container:
             yield ConnectionInfo(container.get_connection_url(), "neo4j", container.password), container
         return
-    from graph.config import MedkgSettings
-    from graph.server import LocalNeo4j, free_port
+    from graph.db.config import MedkgSettings
+    from graph.db.server import LocalNeo4j, free_port
 
     # the launcher is built once by the set-up (`make test` runs `medkg db build` first) and reused
     server = LocalNeo4j(tmp_root / "neo4j", port=free_port(), heap="1g", pagecache="256m",
@@ -130,7 +130,7 @@ def sample_dir() -> Path:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """On a full run, fail if a Cypher file under cypher/ never ran (STYLE.md: each runs once)."""
-    from graph.queries import list_queries, used_queries
+    from graph.db.queries import list_queries, used_queries
 
     full_run = not session.config.option.keyword and not session.config.option.markexpr and all(
         Path(arg).resolve() == REPO / "tests" for arg in session.config.args)

@@ -5,8 +5,8 @@
 // row's sources replace their own earlier entries and the others are kept; when every source of
 // the row is already recorded with the same confidence nothing is written, so loading a source
 // twice is a no-op.
-// The type is dynamic here; graph/kg_loader.py specialises `$(row.type)` to one allow-listed type
-// per statement (RELATION_TYPES in graph/kg_model.py): with a static type the planner expands from
+// The type is dynamic here; graph/kg/loader.py specialises `$(row.type)` to one allow-listed type
+// per statement (RELATION_TYPES in graph/kg/model.py): with a static type the planner expands from
 // the side with fewer relationships of that type, many times faster on hub nodes.
 // Parameters: $rows: list of {head, tail, type, sources, confidences, confidence}, one row per
 //   relationship (sources unique within a row; confidence is their noisy-OR).

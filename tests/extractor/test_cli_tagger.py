@@ -1,4 +1,4 @@
-"""The tagger commands of ``medkg`` (graph/cli_tagger.py) on files written here; no shared data needed."""
+"""The tagger commands of ``medkg`` (graph/cli/tagger.py) on files written here; no shared data needed."""
 
 import json
 

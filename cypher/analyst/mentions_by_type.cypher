@@ -1,0 +1,12 @@
+// Current mentions per type, and how many of them are linked to a KG concept or to a candidate
+// concept (NIL) by a current link.
+// Parameters: none.
+// Returns: type, mentions, linked_kg, linked_candidate, unlinked.
+MATCH (m:Mention)
+WHERE m.current
+OPTIONAL MATCH (m)-[l:REFERS_TO]->(c:Concept)
+WHERE l.current
+WITH m.type AS type, m, max(CASE WHEN c IS NULL THEN 0 WHEN c.status = 'candidate' THEN 1 ELSE 2 END) AS link
+RETURN type, count(m) AS mentions, count(CASE WHEN link = 2 THEN 1 END) AS linked_kg,
+       count(CASE WHEN link = 1 THEN 1 END) AS linked_candidate, count(CASE WHEN link = 0 THEN 1 END) AS unlinked
+ORDER BY mentions DESC, type

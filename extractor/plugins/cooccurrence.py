@@ -1,0 +1,138 @@
+"""``cooccurrence-relations``: the rule baseline for relations between the mentions of one record.
+
+For every pair of linked-or-not mentions whose types match an allow-listed signature
+(:data:`DEFAULT_RULES`: a disease and a drug, an operation, a lab test, an imaging exam, a symptom or
+an anatomical site), at most ``max_distance`` characters apart and at most
+``max_sentence_gap`` sentence boundaries apart (sentences end at 。！？；!?; and line breaks), the
+pair is a relation with
+
+    score = base_score + same_sentence_bonus (same sentence) + cue_bonus (a cue word of the rule lies
+            between the two mentions or just before the later one),
+
+capped at 1. Predicates are CMeIE's (``药物治疗``, ``手术治疗``, ``实验室检查``, ``影像学检查``,
+``临床表现``, ``发病部位``); the graph maps them to relationship types. This is a baseline: its
+precision (``precision`` in the config, used by the graph's confidence rule) is an estimate until the
+learned relation extractor measures it.
+
+Example:
+    >>> from extractor.plugin import SpanResult
+    >>> text = "诊断胃炎，予奥美拉唑口服。"
+    >>> spans = (SpanResult(2, 4, "Disease", 0.9, "胃炎"), SpanResult(6, 10, "Drug", 0.9, "奥美拉唑"))
+    >>> rel = CooccurrenceRelations(CooccurrenceConfig()).extract([ExtractionRecord("r", text, spans)])[0]
+    >>> [(r.predicate, r.score) for r in rel.relations]
+    [('药物治疗', 1.0)]
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, RelationResult
+from extractor.plugins.base import ConfiguredPlugin
+
+__all__ = ["DEFAULT_RULES", "CooccurrenceConfig", "CooccurrenceRelations", "RelationRule"]
+
+
+class RelationRule(BaseModel):
+    """One allow-listed signature: subject type, object type, predicate and cue words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    subject: str
+    object: str
+    predicate: str
+    cues: tuple[str, ...] = ()
+    max_distance: int | None = None
+    """Override the plugin's ``max_distance`` for this rule."""
+
+
+DEFAULT_RULES: tuple[RelationRule, ...] = (
+    RelationRule(subject="Disease", object="Drug", predicate="药物治疗",
+                 cues=("予", "给予", "口服", "静滴", "静点", "服用", "治疗", "应用", "使用", "注射")),
+    RelationRule(subject="Disease", object="Operation", predicate="手术治疗", cues=("行", "手术", "术")),
+    RelationRule(subject="Disease", object="LabTest", predicate="实验室检查",
+                 cues=("查", "检查", "示", "化验", "检验")),
+    RelationRule(subject="Disease", object="ImagingExam", predicate="影像学检查", cues=("示", "查", "检查", "提示")),
+    RelationRule(subject="Disease", object="Symptom", predicate="临床表现",
+                 cues=("伴", "出现", "表现", "症状", "主诉")),
+    RelationRule(subject="Disease", object="Anatomy", predicate="发病部位", cues=(), max_distance=2),
+)
+
+
+class CooccurrenceConfig(BaseModel):
+    """Settings of ``cooccurrence-relations``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rules: tuple[RelationRule, ...] = DEFAULT_RULES
+    """The allow-listed type signatures."""
+    max_distance: int = Field(default=60, ge=0)
+    """Most characters between the two mentions."""
+    max_sentence_gap: int = Field(default=1, ge=0)
+    """Most sentence boundaries between the two mentions."""
+    base_score: float = Field(default=0.3, ge=0.0, le=1.0)
+    same_sentence_bonus: float = Field(default=0.3, ge=0.0, le=1.0)
+    cue_bonus: float = Field(default=0.4, ge=0.0, le=1.0)
+    min_score: float = Field(default=0.3, ge=0.0, le=1.0)
+    """Pairs scoring below this are not reported."""
+    precision: float = Field(default=0.4, gt=0.0, le=1.0)
+    """Estimated precision of a reported relation (read by the graph's confidence rule)."""
+
+
+_BOUNDARY = re.compile(r"[。！？；!?;\n]")
+
+
+class CooccurrenceRelations(ConfiguredPlugin):
+    """Rule-based relation plugin."""
+
+    name: ClassVar[str] = "cooccurrence-relations"
+    version: ClassVar[str] = "1"
+    kind: ClassVar[PluginKind] = "relation"
+    Config: ClassVar[type[BaseModel]] = CooccurrenceConfig
+
+    def __init__(self, config: CooccurrenceConfig | None = None, context: Any = None) -> None:  # noqa: ANN401
+        self.settings = config or CooccurrenceConfig()
+        self._by_types: dict[tuple[str, str], list[RelationRule]] = {}
+        for rule in self.settings.rules:
+            self._by_types.setdefault((rule.subject, rule.object), []).append(rule)
+
+
+
+    def _score(self, text: str, rule: RelationRule, lo: int, hi: int, later_start: int, same: bool) -> float:
+        s = self.settings
+        score = s.base_score + (s.same_sentence_bonus if same else 0.0)
+        window = text[lo:hi] + text[max(0, later_start - 4):later_start]
+        if rule.cues and any(cue in window for cue in rule.cues):
+            score += s.cue_bonus
+        return min(1.0, round(score, 4))
+
+    def extract(self, records: Sequence[ExtractionRecord]) -> list[RecordResult]:
+        """Relations per record between its (merged) spans."""
+        out = []
+        for record in records:
+            text, spans = record.text, sorted(record.spans, key=lambda sp: (sp.start, sp.end))
+            boundaries = [m.start() for m in _BOUNDARY.finditer(text)]
+            found: dict[tuple, RelationResult] = {}
+            for i, a in enumerate(spans):
+                for b in spans[i + 1:]:
+                    if b.start - a.end > self.settings.max_distance:
+                        break
+                    for subj, obj in ((a, b), (b, a)):
+                        for rule in self._by_types.get((subj.type, obj.type), ()):
+                            limit = rule.max_distance if rule.max_distance is not None else self.settings.max_distance
+                            gap_chars = max(0, b.start - a.end)
+                            gap = bisect.bisect_left(boundaries, b.start) - bisect.bisect_left(boundaries, a.end)
+                            if gap_chars > limit or gap > self.settings.max_sentence_gap:
+                                continue
+                            score = self._score(text, rule, a.end, b.start, b.start, gap == 0)
+                            if score >= self.settings.min_score:
+                                key = (subj.key, obj.key, rule.predicate)
+                                if key not in found or found[key].score < score:
+                                    found[key] = RelationResult(subj.key, obj.key, rule.predicate, score)
+            out.append(RecordResult(record.id, relations=tuple(found.values())))
+        return out

@@ -1,0 +1,201 @@
+"""``cbt-kg-tagger``: the trained CBT-KG tagger as an ``ner`` plugin, with KG vectors from the host.
+
+The checkpoint (``medkg train --out DIR``) is loaded on first use. Its ``artifact_sha256`` is the
+SHA-256 of ``model.safetensors``; a host that stored the plugin with a checksum refuses weights that
+changed since.
+
+KG vectors (``kg_source``):
+
+- ``graph`` (the watcher's default): before each batch the tagger's gazetteer finds the concepts
+  matched in the batch's texts, and the vectors of those not seen before are fetched through the
+  context's ``kg_vectors(property, run, ids)`` (one query per batch against the graph, which caches
+  per embedding run). Only the embedding run the checkpoint was trained with (``kge_run``) is asked
+  for, fold-in vectors of that run included; a concept without one gets the learned "no vector"
+  input. The checkpoint's own stored vectors are not used, so the fused input is the graph's.
+- ``checkpoint``: the vectors stored in the checkpoint (``kg_vectors.npz``), as at training time.
+
+Example:
+    >>> plugin = TaggerPlugin("~/.local/share/medkg/models/cbt-kg")  # doctest: +SKIP
+    >>> plugin.extract([ExtractionRecord("emr-1", "患者因胃癌入院")])[0].spans  # doctest: +SKIP
+    (SpanResult(start=3, end=5, type='Disease', score=0.99, text='胃癌'),)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, SpanResult, as_record
+
+__all__ = ["TaggerPlugin", "TaggerPluginConfig", "checkpoint_kg_run", "weights_sha256"]
+
+
+def weights_sha256(model_dir: str | Path) -> str:
+    """SHA-256 of a checkpoint's ``model.safetensors``.
+
+    Raises:
+        FileNotFoundError: The folder has no ``model.safetensors``.
+    """
+    path = Path(model_dir).expanduser() / "model.safetensors"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.parent}: not a tagger checkpoint (no model.safetensors)")
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checkpoint_kg_run(model_dir: str | Path) -> tuple[str | None, int]:
+    """``(kg_run, kg_dim)`` recorded in a checkpoint's ``config.json`` (``(None, 0)`` without KG fusion).
+
+    Raises:
+        FileNotFoundError: No ``config.json`` in the folder.
+    """
+    path = Path(model_dir).expanduser() / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path.parent}: not a tagger checkpoint (no config.json)")
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    return meta.get("kg_run"), int(meta.get("kg_dim") or 0)
+
+
+class TaggerPluginConfig(BaseModel):
+    """Settings of ``cbt-kg-tagger``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_dir: str
+    """Checkpoint folder."""
+    batch_size: int = Field(default=32, ge=1)
+    """Windows per forward pass."""
+    min_score: float = Field(default=0.0, ge=0.0, le=1.0)
+    """Spans scoring below this are dropped."""
+    kg_source: Literal["graph", "checkpoint"] = "checkpoint"
+    """Where KG vectors come from (see the module docstring)."""
+    kge_property: str | None = None
+    """Node property of the vectors in the graph (``kge_transe``); needed with ``kg_source='graph'``."""
+    kge_run: str | None = None
+    """Embedding run id to fetch; default the checkpoint's ``kg_run``."""
+
+
+class TaggerPlugin:
+    """The CBT-KG tagger as an ``ner`` plugin; the checkpoint is loaded on first use.
+
+    Args:
+        model_dir: Checkpoint folder (``medkg train --out``), or a :class:`TaggerPluginConfig`.
+        kg_vectors: KG lookup by concept id to use instead of the checkpoint's own vectors.
+        batch_size: Windows per forward pass.
+        device: ``cpu``, ``cuda`` or ``auto``.
+        min_score: Spans scoring below this are dropped.
+        context: The host's :class:`~extractor.plugins.context.PluginContext` (``kg_source='graph'``).
+    """
+
+    name: ClassVar[str] = "cbt-kg-tagger"
+    version: ClassVar[str] = "1"
+    kind: ClassVar[PluginKind] = "ner"
+    Config: ClassVar[type[BaseModel]] = TaggerPluginConfig
+    uses_torch: ClassVar[bool] = True
+    """The host resolves ``device`` (CUDA or CPU) before building it."""
+
+    def __init__(self, model_dir: str | Path | TaggerPluginConfig, kg_vectors: Mapping[str, np.ndarray] | None = None,
+                 batch_size: int = 32, device: str = "cpu", min_score: float = 0.0,
+                 context: Any = None) -> None:  # noqa: ANN401 - PluginContext
+        if isinstance(model_dir, TaggerPluginConfig):
+            settings = model_dir
+        else:
+            settings = TaggerPluginConfig(model_dir=str(model_dir), batch_size=batch_size, min_score=min_score)
+        self.settings, self.context, self.kg_vectors = settings, context, kg_vectors
+        self.model_dir = Path(settings.model_dir).expanduser()
+        self.device = context.device if context is not None else device
+        self._tagger: Any = None
+        self._asked: set[str] = set()
+        self._graph_vectors: dict[str, np.ndarray] = {}
+        self.kg_stats = {"fetched": 0, "asked": 0}
+        """Concept ids asked of the host and vectors it returned (``kg_source='graph'``)."""
+
+    @classmethod
+    def artifact_sha256(cls, config: TaggerPluginConfig) -> str:
+        """The checkpoint's weights hash."""
+        return weights_sha256(config.model_dir)
+
+    @property
+    def batch_size(self) -> int:
+        """Windows per forward pass."""
+        return self.settings.batch_size
+
+    @property
+    def min_score(self) -> float:
+        """Spans below this score are dropped."""
+        return self.settings.min_score
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The resolved settings (and the KG run in use once loaded)."""
+        data = self.settings.model_dump(mode="json")
+        if self._tagger is not None:
+            data["kg_run_in_use"] = self._tagger.kg_run
+        return data
+
+    @property
+    def kge_run(self) -> str | None:
+        """The embedding run asked of the graph."""
+        return self.settings.kge_run or checkpoint_kg_run(self.model_dir)[0]
+
+    @property
+    def tagger(self) -> Any:  # noqa: ANN401 - extractor.predict.Tagger, imported lazily (torch)
+        """The loaded tagger."""
+        if self._tagger is None:
+            from extractor.checkpoint import load_tagger
+
+            threads = self.context.threads if self.context is not None else 0
+            tagger = load_tagger(self.model_dir, self.kg_vectors, device=self.device, threads=threads)
+            if self._uses_graph(tagger):
+                tagger.set_kg_vectors({}, self.kge_run)  # the graph's vectors only, fetched per batch
+            self._tagger = tagger
+        return self._tagger
+
+    def _uses_graph(self, tagger: Any) -> bool:  # noqa: ANN401
+        return bool(self.settings.kg_source == "graph" and tagger.kg_dim and self.kg_vectors is None)
+
+    def _fetch_kg_vectors(self, texts: Sequence[str]) -> None:
+        tagger = self.tagger
+        if not self._uses_graph(tagger):
+            return
+        if self.context is None or self.context.kg_vectors is None or not self.settings.kge_property:
+            raise RuntimeError("cbt-kg-tagger with kg_source='graph' needs a host that serves KG vectors and "
+                               "a kge_property in its config")
+        gazetteer = tagger.featurizer.gazetteer
+        wanted = {m.concept_id for text in texts if text for m in gazetteer.segment(text).spans} if gazetteer else set()
+        missing = sorted(wanted - self._asked)
+        if not missing:
+            return
+        found = self.context.kg_vectors(self.settings.kge_property, self.kge_run, missing)
+        self._asked.update(missing)
+        self.kg_stats["asked"] += len(missing)
+        self.kg_stats["fetched"] += len(found)
+        if found:
+            self._graph_vectors.update({cid: np.asarray(vec, dtype=np.float32) for cid, vec in found.items()})
+            tagger.set_kg_vectors(self._graph_vectors, self.kge_run)
+
+    def extract(self, records: Sequence[ExtractionRecord | Mapping[str, Any]]) -> list[RecordResult]:
+        """Spans per record (records may be :class:`ExtractionRecord`, mappings or objects with id/text).
+
+        Raises:
+            TypeError: If a record's text is not a string.
+        """
+        recs = [as_record(r) for r in records]
+        for r in recs:
+            if not isinstance(r.text, str):
+                raise TypeError(f"record {r.id!r}: text must be str, got {type(r.text).__name__}")
+        self._fetch_kg_vectors([r.text for r in recs])
+        predicted = self.tagger.predict([r.text for r in recs], batch_size=self.batch_size)
+        return [RecordResult(r.id, tuple(SpanResult(s.start, s.end, s.type, round(float(s.score), 4),
+                                                    r.text[s.start:s.end])
+                                         for s in spans if s.score >= self.min_score))
+                for r, spans in zip(recs, predicted, strict=True)]

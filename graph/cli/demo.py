@@ -1,0 +1,46 @@
+"""``medkg demo``: the main job end to end on the sample data medkg ships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from graph.cli.common import JsonFlag, emit, err, kv_table, out
+
+__all__ = ["demo"]
+
+
+def _render(p: dict[str, Any]) -> None:
+    watch = p["watch"]
+    out.print(kv_table("demo", {
+        "database": p["database"]["uri"], "sample KG": p["load"]["source"],
+        "concepts / relationships": f"{p['stats']['labels'].get('Concept', 0)} / {p['stats']['relationships_total']}",
+        "TransE run": p["embedding"]["run_id"], "records ingested (new)": p["ingest"]["created"],
+        "extractors run": ", ".join(watch["extractors"]) or "none",
+        "records DONE / FAILED this cycle": f"{watch['done']} / {watch['failed']}",
+        "mentions written this cycle": watch["mentions_created"]}))
+    table = Table(title="current mentions per type")
+    for column in ("type", "mentions", "linked to KG", "candidate concept", "unlinked"):
+        table.add_column(column)
+    for row in p["mentions"]:
+        table.add_row(row["type"], str(row["mentions"]), str(row["linked_kg"]), str(row["linked_candidate"]),
+                      str(row["unlinked"]))
+    out.print(table)
+    t = p["trace"]
+    if t:
+        out.print(f"one fact traced: ({t['head']})-[:{t['type']} confidence {t['confidence']:.2f}, "
+                  f"{t['record_count']} record(s)]->({t['tail']})", highlight=False, markup=False)
+        out.print(f"  from record {t['record']}: {t['subject']!r} at {t['subject_span']} and {t['object']!r} at "
+                  f"{t['object_span']} ({t['predicate']}), found by {t['ner_extractor']} and "
+                  f"{t['relation_extractor']} in run {t['run']}", highlight=False, markup=False)
+
+
+def demo(as_json: JsonFlag = False) -> None:
+    """The main job end to end on the sample data medkg ships (embedded Neo4j unless NEO4J_URI)."""
+    from graph.demo import run_demo
+    from graph.progress import progress_bars
+
+    with progress_bars(not as_json) as bars:
+        result = run_demo(progress=bars, log=None if as_json else err.print)
+    emit(result, as_json, _render)

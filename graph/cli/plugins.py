@@ -1,0 +1,117 @@
+"""``medkg plugins``: the extraction plugins stored in the graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from graph.cli.common import JsonFlag, emit, fail, kv_table, out
+
+__all__ = ["plugins_app"]
+
+plugins_app = typer.Typer(help="Extraction plugins stored in the graph as (:Extractor) nodes.", no_args_is_help=True)
+
+
+def _table(payload: dict[str, Any]) -> None:
+    table = Table(title="stored extractors (run order)")
+    for column in ("id", "kind", "enabled", "runs", "artifact"):
+        table.add_column(column)
+    for x in payload["extractors"]:
+        table.add_row(x["id"], x["kind"], "yes" if x["enabled"] else "no", str(x["runs"]),
+                      (x["artifact_sha256"] or "-")[:12])
+    out.print(table)
+    if payload["installed"]:
+        out.print("installed: " + ", ".join(s["id"] for s in payload["installed"]))
+
+
+@plugins_app.command("list")
+def plugins_list(as_json: JsonFlag = False) -> None:
+    """Stored extractors in run order, and the plugins installed here."""
+    from extractor.plugins.registry import plugin_specs
+    from graph.db.connection import GraphClient
+    from graph.watch.plugins import list_extractors
+
+    with GraphClient.from_environment() as client:
+        stored = [x.to_dict() for x in list_extractors(client)]
+    emit({"extractors": stored, "installed": [s.to_dict() for s in plugin_specs().values()]}, as_json, _table)
+
+
+@plugins_app.command("register")
+def plugins_register(
+    name: Annotated[str, typer.Argument(help="Plugin name (gazetteer-ner, cbt-kg-tagger, kg-linker, ...).")],
+    version: Annotated[str | None, typer.Option(help="Plugin version (default: the newest installed).")] = None,
+    config: Annotated[str | None, typer.Option(help="Plugin config as a JSON object.")] = None,
+    model: Annotated[Path | None, typer.Option(help="cbt-kg-tagger: the checkpoint folder.")] = None,
+    enable: Annotated[bool, typer.Option("--enable", help="Enable it too.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the config of a version that never ran.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Store an installed plugin in the graph (idempotent); ``--model DIR`` for the tagger."""
+    from graph.db.connection import GraphClient
+    from graph.watch.plugins import PluginError, register_plugin, tagger_config
+
+    try:
+        options = json.loads(config) if config else {}
+    except json.JSONDecodeError as exc:
+        fail(f"--config is not JSON: {exc.msg} at column {exc.colno}", code=2, as_json=as_json)
+    if not isinstance(options, dict):
+        fail("--config must be a JSON object", code=2, as_json=as_json)
+    try:
+        with GraphClient.from_environment() as client:
+            if model is not None:
+                if name != "cbt-kg-tagger":
+                    raise PluginError(f"--model is for cbt-kg-tagger, not {name}")
+                options = tagger_config(model, client, **options)
+            stored = register_plugin(client, name, version, options, enable=enable, replace=replace)
+    except PluginError as exc:
+        fail(str(exc), code=2, as_json=as_json)
+    payload = stored.to_dict() | ({"note": options["note"]} if "note" in options else {})
+    emit(payload, as_json, lambda p: out.print(kv_table(f"registered {p['id']}", {
+        "kind": p["kind"], "enabled": p["enabled"], "artifact": p["artifact_sha256"] or "-",
+        **({"note": p["note"]} if "note" in p else {})})))
+
+
+def _set(extractor: str, enabled: bool, as_json: bool) -> None:
+    from graph.db.connection import GraphClient
+    from graph.watch.plugins import PluginError, set_enabled
+
+    try:
+        with GraphClient.from_environment() as client:
+            stored = set_enabled(client, extractor, enabled)
+    except PluginError as exc:
+        fail(str(exc), code=2, as_json=as_json)
+    emit(stored.to_dict(), as_json, lambda p: out.print(f"{p['id']}: {'enabled' if p['enabled'] else 'disabled'}"))
+
+
+@plugins_app.command("enable")
+def plugins_enable(extractor: Annotated[str, typer.Argument(help="name@version (or an unambiguous name).")],
+                   as_json: JsonFlag = False) -> None:
+    """Enable a stored extractor; running watchers pick it up at their next cycle."""
+    _set(extractor, True, as_json)
+
+
+@plugins_app.command("disable")
+def plugins_disable(extractor: Annotated[str, typer.Argument(help="name@version (or an unambiguous name).")],
+                    as_json: JsonFlag = False) -> None:
+    """Disable a stored extractor; running watchers drop it at their next cycle."""
+    _set(extractor, False, as_json)
+
+
+@plugins_app.command("show")
+def plugins_show(extractor: Annotated[str, typer.Argument(help="name@version (or a name).")],
+                 as_json: JsonFlag = False) -> None:
+    """One stored extractor with its full config."""
+    from graph.db.connection import GraphClient
+    from graph.watch.plugins import PluginError, get_extractor
+
+    try:
+        with GraphClient.from_environment() as client:
+            stored = get_extractor(client, extractor)
+    except PluginError as exc:
+        fail(str(exc), code=2, as_json=as_json)
+    emit(stored.to_dict(), as_json, lambda p: out.print(kv_table(p["id"], {
+        k: (json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v) for k, v in p.items()})))

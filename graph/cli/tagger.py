@@ -1,0 +1,236 @@
+"""``medkg pretrain``, ``medkg train``, ``medkg evaluate``, ``medkg kge-vectors``: the tagger commands.
+
+They gather their data with :mod:`graph.tagging.data` (pretraining text, gazetteer concepts, KG
+triples; never the CCKS 2019 test file for training) and call the entry functions of :mod:`extractor`.
+Heavy imports (torch, extractor) stay inside the commands so `medkg --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from graph.cli.common import JsonFlag, emit, fail
+from graph.tagging.data import CCKS_TEST, kg_triples, models_home, pretraining_texts, shared_data_dir
+
+__all__ = ["COMMANDS"]
+
+
+def _render(payload: dict[str, Any]) -> None:
+    table = Table(show_header=False)
+    for key, value in payload.items():
+        if key != "per_type":
+            table.add_row(str(key), json.dumps(value, ensure_ascii=False, default=str)[:200])
+    Console().print(table)
+    per_type = payload.get("per_type")
+    if isinstance(per_type, dict):
+        types = Table("type", "P", "R", "F1", "gold", "pred")
+        for name, row in per_type.items():
+            types.add_row(name, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
+                          str(row["n_gold"]), str(row["n_pred"]))
+        Console().print(types)
+
+
+def _emit(payload: dict[str, Any], as_json: bool) -> None:
+    emit(payload, as_json, _render)
+
+
+def _fail(message: str, as_json: bool) -> NoReturn:
+    fail(message, code=2, as_json=as_json)
+
+
+def pretrain_command(
+    kind: Annotated[str, typer.Option(help="emb: char+bigram skip-gram vectors; mlm: small char BERT.")] = "emb",
+    out: Annotated[Path | None, typer.Option(help="Output file (emb, .npz) or folder (mlm).")] = None,
+    steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 20_000,
+    max_seconds: Annotated[float, typer.Option(help="Wall-clock budget; mlm saves and can resume.")] = 3600.0,
+    threads: Annotated[int, typer.Option(help="torch threads (1 leaves a core for others).")] = 1,
+    resume: Annotated[bool, typer.Option(help="mlm: continue from the folder's last state.")] = True,
+    layers: Annotated[int, typer.Option(help="mlm: transformer layers.")] = 4,
+    hidden: Annotated[int, typer.Option(help="mlm: hidden size.")] = 256,
+    heads: Annotated[int, typer.Option(help="mlm: attention heads.")] = 4,
+    seq_len: Annotated[int, typer.Option(help="mlm: characters per window.")] = 256,
+    batch_size: Annotated[int, typer.Option(help="mlm: windows per step.")] = 32,
+    warmup: Annotated[int, typer.Option(help="mlm: learning-rate warm-up steps.")] = 1000,
+    as_json: JsonFlag = False,
+) -> None:
+    """Pretrain character vectors or a small character BERT on the medical text (never the test set)."""
+    texts = pretraining_texts()
+    if kind == "emb":
+        from extractor.pretrain_emb import EmbeddingPretrainConfig, pretrain_char_vectors
+
+        target = out or models_home() / "pretrained" / "char_vectors.npz"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        vectors = pretrain_char_vectors(texts, EmbeddingPretrainConfig(steps=steps, max_seconds=max_seconds,
+                                                                      threads=threads))
+        vectors.save(target)
+        _emit({"out": str(target), "chars": len(vectors.chars), "bigrams": len(vectors.bigrams), **vectors.meta},
+              as_json)
+    elif kind == "mlm":
+        from extractor.pretrain_mlm import MlmConfig, pretrain_mlm
+
+        target = out or models_home() / "pretrained" / "char_bert"
+        mlm = MlmConfig(steps=steps, max_seconds=max_seconds, threads=threads, layers=layers, hidden=hidden,
+                        heads=heads, seq_len=seq_len, batch_size=batch_size, warmup=warmup)
+        result = pretrain_mlm(texts, target, mlm, resume=resume)
+        _emit(result, as_json)
+    else:
+        _fail(f"--kind must be emb or mlm, got {kind!r}", as_json)
+
+
+def kge_vectors_command(
+    model: Annotated[str, typer.Option(help="TransE, TransH, TransR (pykeen, embeddings/) or quick (torch TransE).")]
+    = "TransE",
+    out: Annotated[Path | None, typer.Option(help="Output .npz (ids + vectors + run).")] = None,
+    epochs: Annotated[int, typer.Option(help="Most epochs (pykeen models stop early on validation MRR).")] = 100,
+    dim: Annotated[int, typer.Option(help="Vector size.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed of split, initialisation and sampling.")] = 42,
+    source: Annotated[Path | None, typer.Option(help="KG file or folder; default: the xywy KG in the data dir.")]
+    = None,
+    fmt: Annotated[str, typer.Option("--format", help="Format of --source: xywy, qasystem or triples.")] = "xywy",
+    as_json: JsonFlag = False,
+) -> None:
+    """KG vectors of a KG source (default: the xywy KG) as a file for tagger training, without a graph.
+
+    The pykeen models are trained by ``embeddings.train_embeddings``, the same code ``medkg embed train``
+    runs against the graph; ``quick`` is the small torch TransE kept for comparison.
+    """
+    from extractor.kge_quick import KgeQuickConfig, KgVectors, save_kg_vectors, train_transe
+
+    target = out or models_home() / "pretrained" / f"{'transe_quick' if model == 'quick' else model.lower()}.npz"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        triples = kg_triples(source=source, fmt=fmt)
+    except (ValueError, FileNotFoundError) as exc:
+        _fail(str(exc), as_json)
+    if not triples:
+        _fail(f"no triples in {source or 'the xywy KG'}", as_json)
+    if model == "quick":
+        kg = train_transe(triples, KgeQuickConfig(epochs=epochs, dim=dim, seed=seed))
+    else:
+        from embeddings import KGEConfig, train_embeddings
+        from embeddings.registry import UnknownModelError
+        from graph.progress import progress_bars
+
+        try:
+            config = KGEConfig(model=model, dim=dim, epochs=epochs, seed=seed)
+            with progress_bars(not as_json) as bars:
+                result = train_embeddings(triples, config, progress=bars)
+        except UnknownModelError as exc:
+            _fail(str(exc), as_json)
+        evaluation = result.evaluation.to_dict() if result.evaluation else None
+        both = (evaluation or {}).get("model", {}).get("both", {})
+        meta = {"model": result.model, "entities": len(result.entities), "triples": len(triples),
+                "test_mrr": both.get("mrr"), "test_hits_at_10": both.get("hits_at_10"),
+                "epochs_trained": result.training.epochs_trained, "seconds": result.timings.get("total"),
+                "config": result.config}
+        kg = KgVectors(result.entity_embeddings, f"{result.key}-{result.triples_sha256[:8]}-s{seed}", meta)
+    save_kg_vectors(kg, target)
+    _emit({"out": str(target), "run": kg.run, **{k: v for k, v in kg.meta.items() if k != "config"}}, as_json)
+
+
+def _train_config(base: Path | None, overrides: dict[str, dict[str, Any]]) -> Any:  # noqa: ANN401
+    from extractor.config import TaggerConfig
+
+    data = json.loads(base.read_text(encoding="utf-8")) if base else {}
+    data = data.get("config", data)  # a checkpoint's config.json works too
+    for section, values in overrides.items():
+        data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    return TaggerConfig.model_validate(data)
+
+
+def train_command(
+    train: Annotated[list[Path], typer.Option(help="CCKS-format training file(s); repeat the option.")],
+    out: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+    config: Annotated[Path | None, typer.Option(help="TaggerConfig JSON (or a checkpoint's config.json).")] = None,
+    pretrained: Annotated[Path | None, typer.Option(help="Char/bigram vectors .npz (medkg pretrain).")] = None,
+    kg_vectors: Annotated[Path | None, typer.Option(help="KG vectors .npz (ids + vectors).")] = None,
+    kg: Annotated[bool | None, typer.Option("--kg/--no-kg", help="KG fusion.")] = None,
+    bioes: Annotated[bool | None, typer.Option("--bioes/--no-bioes", help="Gazetteer BIOES feature.")] = None,
+    category: Annotated[bool | None, typer.Option("--category/--no-category", help="Category feature.")] = None,
+    semantic: Annotated[bool | None, typer.Option("--semantic/--no-semantic", help="Bigram feature.")] = None,
+    lexicon: Annotated[bool | None, typer.Option("--lexicon/--no-lexicon",
+                                                 help="Training-record entity lexicon feature.")] = None,
+    lstm_layers: Annotated[int | None, typer.Option(help="BiLSTM layers.")] = None,
+    lstm_hidden: Annotated[int | None, typer.Option(help="BiLSTM size per direction.")] = None,
+    epochs: Annotated[int | None, typer.Option(help="Maximum epochs.")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="Windows per step.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (split, init, batches).")] = None,
+    threads: Annotated[int | None, typer.Option(help="torch threads (0: default).")] = None,
+    max_seconds: Annotated[float | None, typer.Option(help="Stop after the epoch crossing this.")] = None,
+    resume: Annotated[bool, typer.Option(help="Continue from OUT/trainer_state.pt.")] = False,
+    progress: Annotated[bool, typer.Option(help="Progress bars on stderr.")] = True,
+    as_json: JsonFlag = False,
+) -> None:
+    """Train the CBT-KG tagger; the best model on the validation split is saved to --out."""
+    from pydantic import ValidationError
+
+    from extractor.data import read_ccks
+    from extractor.kge_quick import load_kg_vectors
+    from extractor.pretrain_emb import CharVectors
+    from extractor.train import train_tagger
+    from linker.sources import load_kg_vocabulary
+
+    if any(p.resolve().name == Path(CCKS_TEST).name for p in train):
+        _fail("the CCKS 2019 test file is for final evaluation only; it cannot be trained on", as_json)
+    try:
+        cfg = _train_config(config, {
+            "features": {"kg": kg, "bioes": bioes, "category": category, "semantic": semantic,
+                         "lexicon": lexicon},
+            "head": {"lstm_layers": lstm_layers, "lstm_hidden": lstm_hidden},
+            "train": {"epochs": epochs, "batch_size": batch_size, "seed": seed, "threads": threads,
+                      "max_seconds": max_seconds}})
+        examples = [ex for path in train for ex in read_ccks(path)]
+    except (ValidationError, ValueError, FileNotFoundError) as exc:
+        _fail(str(exc), as_json)
+    vectors = CharVectors.load(pretrained) if pretrained else None
+    if vectors is not None:
+        cfg = cfg.model_copy(update={"encoder": cfg.encoder.model_copy(update={
+            "dim": vectors.char_vectors.shape[1], "pretrained_vectors": str(pretrained)})})
+    kgv = load_kg_vectors(kg_vectors) if kg_vectors and cfg.features.kg else None
+    if cfg.features.kg and kgv is None:
+        _fail("KG fusion is on: pass --kg-vectors FILE.npz, or --no-kg", as_json)
+    needs_gazetteer = cfg.features.kg or cfg.features.bioes or cfg.features.category
+    concepts = load_kg_vocabulary(shared_data_dir()) if needs_gazetteer else []
+    result = train_tagger(cfg, examples, out, concepts=concepts, kg=kgv, pretrained=vectors, resume=resume,
+                          progress=progress)
+    _emit({k: v for k, v in result.__dict__.items() if k != "config"}, as_json)
+
+
+def evaluate_command(
+    model: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+    test: Annotated[Path, typer.Option(help="CCKS-format gold file.")],
+    kg_vectors: Annotated[Path | None, typer.Option(help="KG vectors to use instead of the stored ones.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = 32,
+    predictions: Annotated[Path | None, typer.Option(help="Also write predictions (CCKS format).")] = None,
+    threads: Annotated[int, typer.Option(help="torch threads (0: every core; use 1 on a busy machine).")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Strict entity-level micro P/R/F1 and a per-type table."""
+    from extractor.checkpoint import CheckpointError, load_tagger
+    from extractor.data import Example, read_ccks, write_ccks
+    from extractor.evaluate import evaluate_tagger
+    from extractor.kge_quick import load_kg_vectors
+
+    try:
+        tagger = load_tagger(model, load_kg_vectors(kg_vectors) if kg_vectors else None, threads=threads)
+        examples = read_ccks(test)
+    except (CheckpointError, ValueError, FileNotFoundError) as exc:
+        _fail(str(exc), as_json)
+    result = evaluate_tagger(tagger, examples, batch_size=batch_size)
+    if predictions:
+        write_ccks([Example(ex.id, ex.text, tuple(p)) for ex, p in zip(examples, result.predictions, strict=True)],
+                   predictions)
+    _emit({"model": str(model), "test": str(test), "kg_run": tagger.kg_run, **result.to_dict()}, as_json)
+
+
+#: (command name, function) pairs that :mod:`graph.cli` registers on the ``medkg`` app.
+COMMANDS: tuple[tuple[str, Any], ...] = (
+    ("pretrain", pretrain_command), ("train", train_command), ("evaluate", evaluate_command),
+    ("kge-vectors", kge_vectors_command),
+)

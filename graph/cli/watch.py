@@ -1,0 +1,150 @@
+"""``medkg watch``: the watcher (once, on a schedule, as several workers), its status, requeueing."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from graph.cli.common import JsonFlag, emit, fail, kv_table, out
+
+__all__ = ["watch_app"]
+
+watch_app = typer.Typer(help="The watcher: claim new EMR nodes, run the stored extractors, merge facts back.",
+                        invoke_without_command=True)
+
+
+def _json_logs(level: int = logging.INFO) -> None:
+    from graph.watch.scheduler import JsonLogFormatter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonLogFormatter())
+    logger = logging.getLogger("medkg")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _cycle_render(payload: dict[str, Any]) -> None:
+    keys = ("worker", "device", "batches", "claimed", "done", "failed", "released", "lost", "mentions_created",
+            "relations_changed", "candidates_created", "seconds", "records_per_s")
+    out.print(kv_table("watcher cycle", {k: payload.get(k) for k in keys} | {
+        "extractors": ", ".join(payload.get("extractors", []))}))
+
+
+@watch_app.callback()
+def watch(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="One cycle: process until nothing is claimable, exit.")] = False,
+    interval: Annotated[float | None, typer.Option(help="Run a cycle every S seconds.", min=0.1)] = None,
+    cron: Annotated[str | None, typer.Option(help="Run a cycle on a crontab schedule ('*/5 * * * *').")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (they share the queue by leases).", min=1)] = 1,
+    batch_size: Annotated[int, typer.Option(help="Records per claim and per write transaction.")] = 32,
+    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
+    threads: Annotated[int, typer.Option(help="torch CPU threads (0: every core).", min=0)] = 0,
+    max_attempts: Annotated[int, typer.Option(help="Claims before a record is FAILED.", min=1)] = 3,
+    lease_seconds: Annotated[float, typer.Option(help="How long a claim holds.")] = 300.0,
+    backoff_seconds: Annotated[float, typer.Option(help="First retry delay of a failed record.")] = 5.0,
+    max_batches: Annotated[int | None, typer.Option(help="Stop a cycle after this many batches.")] = None,
+    worker_index: Annotated[int | None, typer.Option(hidden=True)] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the watcher: ``--once``, ``--interval S`` or ``--cron EXPR``; SIGTERM/SIGINT stop it cleanly."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pydantic import ValidationError
+
+    from graph.db.connection import GraphClient
+    from graph.watch.config import WatchConfig, default_worker_id
+    from graph.watch.device import DeviceError
+    from graph.watch.plugins import PluginError
+    from graph.watch.scheduler import install_stop_handlers, run_scheduled, run_workers
+    from graph.watch.worker import Watcher
+
+    if sum(x is not None for x in (interval, cron)) + once != 1:
+        fail("give exactly one of --once, --interval S and --cron EXPR", code=2, as_json=as_json)
+    _json_logs()
+    stop = install_stop_handlers()
+    if workers > 1:
+        argv = ["watch", "--batch-size", str(batch_size), "--device", device, "--threads", str(threads),
+                "--max-attempts", str(max_attempts), "--lease-seconds", str(lease_seconds),
+                "--backoff-seconds", str(backoff_seconds), "--json"]
+        argv += ["--once"] if once else (["--interval", str(interval)] if interval is not None else ["--cron", cron])
+        argv += ["--max-batches", str(max_batches)] if max_batches else []
+        results = run_workers(argv, workers, stop)
+        keys = ("claimed", "done", "failed", "released", "lost")
+        totals = {k: sum(int(r.get(k) or 0) for r in results) for k in keys}
+        emit({"workers": results, **totals}, as_json, lambda p: out.print(kv_table(f"{workers} workers", totals)))
+        if any(r["exit_code"] for r in results):
+            raise typer.Exit(1)
+        return
+    worker = default_worker_id() + (f"/{worker_index}" if worker_index is not None else "")
+    try:
+        config = WatchConfig(batch_size=batch_size, device=device, threads=threads, max_attempts=max_attempts,
+                             lease_seconds=lease_seconds, backoff_seconds=backoff_seconds, max_batches=max_batches,
+                             worker=worker)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"invalid option --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}", code=2, as_json=as_json)
+    try:
+        with GraphClient.from_environment() as client:
+            watcher = Watcher(client, config, stop)
+            if once:
+                result = watcher.run_once()
+                emit(result.to_dict(), as_json, _cycle_render)
+                return
+            cycles = run_scheduled(watcher.run_once, stop, interval=interval, cron=cron)
+    except (PluginError, DeviceError, LookupError) as exc:
+        fail(str(exc), code=2, as_json=as_json)
+    except ValueError as exc:
+        fail(str(exc), code=2, as_json=as_json)
+    emit({"worker": worker, "cycles": cycles, "stopped": True}, as_json,
+         lambda p: out.print(f"watcher stopped after {p['cycles']} cycles"))
+
+
+def _status_render(payload: dict[str, Any]) -> None:
+    out.print(kv_table("records", payload["records"] | {"expired leases": payload["expired_leases"]}))
+    table = Table(title="last runs")
+    for column in ("run", "worker", "status", "records", "failed", "mentions", "seconds"):
+        table.add_column(column)
+    for run in payload["runs"]:
+        table.add_row(run["id"], run["worker"], run["status"], str(run["records"]), str(run["failed"]),
+                      str(run["mentions"]), str(run["seconds"]))
+    out.print(table)
+    out.print(kv_table("throughput (last hour)", payload["throughput"]))
+    for failure in payload["failures"]:
+        out.print(f"FAILED {failure['id']}: {failure['error']}", highlight=False, markup=False)
+
+
+@watch_app.command("status")
+def watch_status_command(
+    runs: Annotated[int, typer.Option(help="How many recent runs.", min=1)] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Records by status, the last runs, throughput, recent failures."""
+    from graph.db.connection import GraphClient
+    from graph.watch.status import watch_status
+
+    with GraphClient.from_environment() as client:
+        status = watch_status(client, runs=runs)
+    emit(status.to_dict(), as_json, _status_render)
+
+
+@watch_app.command("requeue")
+def watch_requeue(
+    status: Annotated[str, typer.Option(help="Requeue records of this status: FAILED or DONE.")] = "FAILED",
+    ids: Annotated[list[str] | None, typer.Option("--id", help="Only these records (repeat).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send FAILED (or DONE) records back to NEW with their attempts reset, e.g. after fixing a plugin."""
+    from graph.db.connection import GraphClient
+
+    if status not in ("FAILED", "DONE"):
+        fail(f"--status must be FAILED or DONE, got {status!r}", code=2, as_json=as_json)
+    with GraphClient.from_environment() as client:
+        rows, _ = client.write("internal/requeue_emrs", status=status, ids=ids or None)
+    emit({"requeued": rows[0]["requeued"], "status": status}, as_json,
+         lambda p: out.print(f"{p['requeued']} {status} records back to NEW"))

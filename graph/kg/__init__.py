@@ -1,0 +1,1 @@
+"""The medical knowledge graph: KG file formats, the loader, model allow-lists, stats, linking."""

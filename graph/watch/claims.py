@@ -1,0 +1,108 @@
+"""The lease protocol on ``(:EMR)`` nodes: claim, release, fail, and the ``(:Run)`` records.
+
+One write transaction claims up to ``batch_size`` records (NEW, or PROCESSING with an expired lease),
+locking each candidate before checking it again, and records the claim as a ``(:Run)`` with the
+extractors it uses. Before claiming, records whose lease expired on their last allowed attempt are
+FAILED (a record that kills every worker must not loop for ever). Nothing but the database
+coordinates workers, so any number of them, on any number of machines, can share one queue.
+
+Example:
+    >>> claim = claim_batch(client, WatchConfig(), ["gazetteer-ner@1"])  # doctest: +SKIP
+    >>> [r.id for r in claim.records]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from neo4j import ManagedTransaction, unit_of_work
+
+from graph.about import package_versions
+from graph.db.connection import GraphClient
+from graph.db.queries import query
+from graph.watch.config import WatchConfig
+
+__all__ = ["Claim", "ClaimedRecord", "adopt_new", "claim_batch", "fail_records", "finish_run", "new_run_id",
+           "release_records"]
+
+
+@dataclass(frozen=True)
+class ClaimedRecord:
+    """A record this run holds."""
+
+    id: str
+    text: Any
+    sha256: str | None
+    attempts: int
+
+
+@dataclass
+class Claim:
+    """The outcome of one claim transaction."""
+
+    run_id: str
+    records: list[ClaimedRecord] = field(default_factory=list)
+    abandoned_failed: int = 0
+
+
+def new_run_id() -> str:
+    """``run-<UTC time>-<random>``: sortable by start, unique across workers."""
+    return f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}"
+
+
+def adopt_new(client: GraphClient) -> int:
+    """Put records created without a status (by other writers) in the queue; returns how many."""
+    rows, _ = client.write("internal/adopt_new_emrs")
+    return int(rows[0]["adopted"]) if rows else 0
+
+
+def claim_batch(client: GraphClient, config: WatchConfig, extractor_ids: list[str], device: str = "cpu") -> Claim:
+    """Claim one batch and record its run, in one write transaction."""
+    run_id = new_run_id()
+    fail_text, claim_text, run_text = (query("internal/fail_abandoned_emrs"), query("internal/claim_emrs"),
+                                       query("internal/start_run"))
+    versions = json.dumps(package_versions("medkg", "neo4j", "torch"), sort_keys=True)
+
+    @unit_of_work(metadata=client.metadata("internal/claim_emrs", worker=config.worker, run=run_id))
+    def work(tx: ManagedTransaction) -> Claim:
+        failed = tx.run(fail_text, max_attempts=config.max_attempts).single(strict=True)["failed"]
+        records = [ClaimedRecord(r["id"], r["text"], r["sha256"], int(r["attempts"]))
+                   for r in tx.run(claim_text, limit=config.batch_size, worker=config.worker, run_id=run_id,
+                                   lease_seconds=config.lease_seconds)]
+        if records:
+            tx.run(run_text, run_id=run_id, worker=config.worker, record_ids=[r.id for r in records],
+                   lease_seconds=config.lease_seconds, extractors=extractor_ids, device=device,
+                   versions=versions).consume()
+        return Claim(run_id, records, int(failed))
+
+    with client.session() as session:
+        return session.execute_write(work)
+
+
+def release_records(client: GraphClient, run_id: str, rows: list[dict[str, Any]]) -> int:
+    """Give records back to the queue (``rows``: ``{id, error, retry_after_ms, uncount}``)."""
+    if not rows:
+        return 0
+    result, _ = client.write("internal/release_emrs", rows=rows, run_id=run_id)
+    return int(result[0]["released"])
+
+
+def fail_records(client: GraphClient, run_id: str, rows: list[dict[str, Any]]) -> int:
+    """Mark records FAILED with their errors (``rows``: ``{id, error}``)."""
+    if not rows:
+        return 0
+    result, _ = client.write("internal/fail_emrs", rows=rows, run_id=run_id)
+    return int(result[0]["failed"])
+
+
+def finish_run(client: GraphClient, run_id: str, status: str, **figures: Any) -> None:  # noqa: ANN401
+    """Close a run (``figures``: records, done_ids, failed, released, mentions, relations, timings, error)."""
+    params = {"records": 0, "done_ids": [], "failed": 0, "released": 0, "mentions": 0, "relations": 0,
+              "timings": None, "error": None} | figures
+    if isinstance(params["timings"], dict):
+        params["timings"] = json.dumps(params["timings"], sort_keys=True)
+    client.write("internal/finish_run", run_id=run_id, status=status, **params)

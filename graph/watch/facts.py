@@ -1,0 +1,118 @@
+"""Extraction output -> the rows the provenance merges write (pure: no database here).
+
+Ids are stable hashes, so re-running the same extractor version on the same text gives the same ids
+and the MERGEs write nothing new:
+
+- ``Mention.id`` = hash(record id, text sha256, start, end, type, NER extractor id);
+- a link's key = mention id | concept id | link extractor id (one ``REFERS_TO`` per link extractor);
+- ``RelationMention.id`` = hash(subject mention, object mention, predicate, the two linked concepts,
+  relation extractor id); its ``fact_key`` ``head|TYPE|tail`` names the concept-level relationship it
+  supports (``None`` when a mention is unlinked or the pair is outside the predicate's signature).
+
+Example:
+    >>> mention_id("emr-1", "ab" * 32, 3, 5, "Disease", "gazetteer-ner@1")[:8]
+    'c460cb13'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractor.plugin import LinkResultItem, RelationResult, SpanResult
+from graph.kg.model import CONCEPT_LABELS
+from graph.kg.relations import record_relationship
+
+__all__ = ["BatchRows", "RecordFacts", "build_rows", "mention_id"]
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode("utf-8")).hexdigest()[:32]
+
+
+def mention_id(record_id: str, sha256: str, start: int, end: int, type_: str, extractor: str) -> str:
+    """The stable id of one mention."""
+    return _digest("m", record_id, sha256, start, end, type_, extractor)
+
+
+@dataclass
+class RecordFacts:
+    """Everything the enabled extractors found in one record (spans already merged)."""
+
+    record_id: str
+    sha256: str
+    spans: list[tuple[str, SpanResult]] = field(default_factory=list)
+    links: list[tuple[str, LinkResultItem]] = field(default_factory=list)
+    relations: list[tuple[str, RelationResult]] = field(default_factory=list)
+
+
+@dataclass
+class BatchRows:
+    """Rows for one write transaction."""
+
+    records: list[dict[str, Any]] = field(default_factory=list)
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    candidates: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
+    relations: list[dict[str, Any]] = field(default_factory=list)
+    unlinked_relations: int = 0
+    """Relation mentions without a concept-level fact (a mention unlinked, or outside the signature)."""
+
+
+def build_rows(facts: Sequence[RecordFacts], precision: dict[str, float],
+               concept_labels: dict[str, str] | None = None) -> BatchRows:
+    """Rows of one batch.
+
+    Args:
+        facts: Per record, what the extractors found.
+        precision: Relation extractor id -> its precision (the confidence rule's ``p``).
+        concept_labels: KG concept id -> type label, for signature checks of links whose
+            ``concept_type`` is missing (normally the link carries it).
+    """
+    out = BatchRows()
+    labels = concept_labels or {}
+    candidates: dict[str, dict[str, Any]] = {}
+    for rec in facts:
+        by_key: dict[tuple, str] = {}
+        mention_ids, link_keys, relation_ids = [], [], []
+        for extractor, span in rec.spans:
+            mid = mention_id(rec.record_id, rec.sha256, span.start, span.end, span.type, extractor)
+            by_key[span.key] = mid
+            mention_ids.append(mid)
+            out.mentions.append({"id": mid, "record_id": rec.record_id, "start": span.start, "end": span.end,
+                                 "text": span.text, "type": span.type, "score": float(span.score),
+                                 "extractor": extractor, "text_sha256": rec.sha256})
+        concept_of: dict[tuple, tuple[str, str]] = {}
+        for extractor, link in rec.links:
+            mid = by_key[tuple(link.span)]
+            label = link.concept_type or labels.get(link.concept_id)
+            if link.nil:
+                if label not in CONCEPT_LABELS:
+                    continue  # a candidate concept needs an allow-listed type label
+                candidates.setdefault(link.concept_id, {"id": link.concept_id, "name": link.concept_name,
+                                                        "label": label, "extractor": extractor})
+            key = f"{mid}|{link.concept_id}|{extractor}"
+            link_keys.append(key)
+            out.links.append({"key": key, "mention_id": mid, "concept_id": link.concept_id,
+                              "score": float(link.score), "method": link.method, "extractor": extractor})
+            concept_of.setdefault(tuple(link.span), (link.concept_id, label or ""))
+        for extractor, rel in rec.relations:
+            subj, obj = by_key[tuple(rel.subject)], by_key[tuple(rel.object)]
+            head, tail = concept_of.get(tuple(rel.subject)), concept_of.get(tuple(rel.object))
+            rel_type = record_relationship(rel.predicate, head[1], tail[1]) if head and tail else None
+            fact_key = f"{head[0]}|{rel_type}|{tail[0]}" if rel_type and head and tail else None
+            rid = _digest("r", subj, obj, rel.predicate, head and head[0], tail and tail[0], extractor)
+            relation_ids.append(rid)
+            out.unlinked_relations += fact_key is None
+            out.relations.append({"id": rid, "record_id": rec.record_id, "predicate": rel.predicate,
+                                  "type": rel_type, "score": float(rel.score), "extractor": extractor,
+                                  "subject": subj, "object": obj, "fact_key": fact_key,
+                                  "head": head[0] if fact_key else None, "tail": tail[0] if fact_key else None,
+                                  "precision": precision.get(extractor, 0.5)})
+        out.records.append({"id": rec.record_id, "sha256": rec.sha256, "mention_ids": mention_ids,
+                            "link_keys": link_keys, "relation_ids": relation_ids,
+                            "mentions": len(mention_ids), "relations": len(relation_ids)})
+    out.candidates = list(candidates.values())
+    return out

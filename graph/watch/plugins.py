@@ -1,0 +1,196 @@
+"""Extraction plugins stored in the graph: ``(:Extractor)`` nodes, registered, enabled, loaded.
+
+Each plugin the watcher may run is an ``(:Extractor {id: name@version, name, version, kind,
+entry_point, config (JSON), artifact_sha256, enabled, registered_at, updated_at})`` node. The
+watcher reads the enabled ones at the start of every cycle, so ``medkg plugins enable/disable``
+takes effect without a restart. Loading checks that the stored entry point is the installed one
+(:func:`extractor.plugins.registry.load_class`) and that the artifact (the tagger's weights) still has
+the stored checksum.
+
+Registering the same name, version and config again changes nothing; another config under the same
+``name@version`` is refused (facts name the extractor id, so its meaning must not change: bump the
+version, or pass ``replace`` for a plugin that has not written anything yet).
+
+Example:
+    >>> register_plugin(client, "gazetteer-ner", enable=True)  # doctest: +SKIP
+    StoredExtractor(id='gazetteer-ner@1', ...)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from extractor.plugin import KIND_ORDER
+from extractor.plugins.registry import UnknownPluginError, build_plugin, find_spec, load_class
+from graph.db.connection import GraphClient
+
+__all__ = ["PluginError", "StoredExtractor", "enabled_extractors", "get_extractor", "list_extractors",
+           "load_plugin", "register_plugin", "set_enabled", "tagger_config"]
+
+
+class PluginError(ValueError):
+    """A plugin that cannot be registered or loaded; the message says why."""
+
+
+@dataclass(frozen=True)
+class StoredExtractor:
+    """One ``(:Extractor)`` node."""
+
+    id: str
+    name: str
+    version: str
+    kind: str
+    entry_point: str
+    config: dict[str, Any]
+    artifact_sha256: str | None
+    enabled: bool
+    registered_at: str | None = None
+    runs: int = 0
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> StoredExtractor:
+        """From a ``list_extractors`` row."""
+        return cls(row["id"], row["name"], row["version"], row["kind"], row["entry_point"],
+                   json.loads(row["config"] or "{}"), row["artifact_sha256"], bool(row["enabled"]),
+                   str(row["registered_at"]) if row.get("registered_at") else None, int(row.get("runs") or 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        return asdict(self)
+
+
+def _kind_rank(extractor: StoredExtractor) -> tuple[int, str]:
+    return (KIND_ORDER.index(extractor.kind) if extractor.kind in KIND_ORDER else len(KIND_ORDER), extractor.id)
+
+
+def list_extractors(client: GraphClient) -> list[StoredExtractor]:
+    """Every stored extractor, in run order (kind: ner, link, relation; then id)."""
+    return sorted((StoredExtractor.from_row(r) for r in client.read("internal/list_extractors")), key=_kind_rank)
+
+
+def enabled_extractors(client: GraphClient) -> list[StoredExtractor]:
+    """The enabled extractors in run order: what one watcher cycle runs."""
+    return [e for e in list_extractors(client) if e.enabled]
+
+
+def get_extractor(client: GraphClient, extractor_id: str) -> StoredExtractor:
+    """One stored extractor.
+
+    Raises:
+        PluginError: Not stored.
+    """
+    for extractor in list_extractors(client):
+        if extractor.id == extractor_id or extractor.name == extractor_id:
+            return extractor
+    raise PluginError(f"no extractor {extractor_id!r} is registered (medkg plugins list)")
+
+
+def tagger_config(model_dir: Path, client: GraphClient | None, **options: Any) -> dict[str, Any]:  # noqa: ANN401
+    """The ``cbt-kg-tagger`` config for a checkpoint folder: KG vectors from the graph when it has the run.
+
+    With KG fusion, the checkpoint's ``kg_run`` is looked up among the graph's embedding runs; when
+    the graph has it, the tagger fetches its vectors from the graph (``kg_source='graph'``), else it
+    keeps the checkpoint's stored vectors and the reason is returned under ``note``.
+
+    Raises:
+        PluginError: ``model_dir`` is not a checkpoint.
+    """
+    from extractor.plugins.tagger import checkpoint_kg_run
+
+    try:
+        kg_run, kg_dim = checkpoint_kg_run(model_dir)
+    except (FileNotFoundError, json.JSONDecodeError) as exc:
+        raise PluginError(str(exc)) from exc
+    config: dict[str, Any] = {"model_dir": str(Path(model_dir).expanduser().resolve()), **options}
+    if kg_dim and client is not None and "kg_source" not in options:
+        runs = {r["id"]: r for r in client.read("internal/list_embedding_runs", property=None)}
+        run = runs.get(kg_run)
+        if run is not None and run.get("property"):
+            config |= {"kg_source": "graph", "kge_property": run["property"], "kge_run": kg_run}
+        else:
+            config |= {"kg_source": "checkpoint",
+                       "note": f"the graph has no embedding run {kg_run!r}; the checkpoint's own KG vectors are "
+                               "used (medkg embed import puts them in the graph)"}
+    return config
+
+
+def register_plugin(client: GraphClient, name: str, version: str | None = None,
+                    config: dict[str, Any] | None = None, *, enable: bool = False,
+                    replace: bool = False) -> StoredExtractor:
+    """Store (or confirm) one installed plugin as an ``(:Extractor)`` node.
+
+    Raises:
+        PluginError: Unknown plugin or version, a config the plugin rejects, a missing artifact, or
+            another config already stored under the same id (without ``replace``).
+    """
+    config = dict(config or {})
+    note = config.pop("note", None)
+    try:
+        spec = find_spec(name, version)
+        cls = load_class(spec.id, spec.entry_point)
+        settings = cls.Config.model_validate(config)
+        artifact = cls.artifact_sha256(settings)
+    except UnknownPluginError as exc:
+        raise PluginError(str(exc)) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise PluginError(f"{name}: config field {'.'.join(map(str, first['loc']))!r}: {first['msg']}") from exc
+    except FileNotFoundError as exc:
+        raise PluginError(f"{name}: {exc}") from exc
+    stored_config = json.dumps(settings.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
+    existing = {e.id: e for e in list_extractors(client)}.get(spec.id)
+    if existing is not None and not replace and (
+            json.dumps(existing.config, ensure_ascii=False, sort_keys=True) != stored_config
+            or existing.artifact_sha256 != artifact):
+        raise PluginError(f"{spec.id} is already registered with another config or artifact; facts name the "
+                          "extractor id, so register a new version (or --replace if it has not run yet)")
+    if existing is not None and replace and existing.runs:
+        raise PluginError(f"{spec.id} has written facts in {existing.runs} runs; register a new version instead")
+    rows, _ = client.write("internal/merge_extractor", id=spec.id, plugin_name=spec.name, version=spec.version,
+                           kind=spec.kind, entry_point=spec.entry_point, config=stored_config,
+                           artifact_sha256=artifact, enabled=enable, note=note)
+    return StoredExtractor.from_row(rows[0])
+
+
+def set_enabled(client: GraphClient, extractor_id: str, enabled: bool) -> StoredExtractor:
+    """Enable or disable a stored extractor (by id or name; a name must be unambiguous).
+
+    Raises:
+        PluginError: Not stored, or a name with several stored versions.
+    """
+    matches = [e for e in list_extractors(client) if extractor_id in (e.id, e.name)]
+    if not matches:
+        raise PluginError(f"no extractor {extractor_id!r} is registered (medkg plugins list)")
+    if len(matches) > 1:
+        raise PluginError(f"{extractor_id!r} names {len(matches)} versions ({', '.join(e.id for e in matches)}); "
+                          "give name@version")
+    rows, _ = client.write("internal/set_extractor_enabled", id=matches[0].id, enabled=enabled)
+    return StoredExtractor.from_row(rows[0])
+
+
+def load_plugin(extractor: StoredExtractor, context: Any) -> Any:  # noqa: ANN401 - PluginContext -> plugin
+    """An instance of a stored extractor, after checking its entry point and artifact.
+
+    Raises:
+        PluginError: Not installed here, another entry point, a config the plugin rejects, or an
+            artifact whose checksum differs from the stored one.
+    """
+    try:
+        cls = load_class(extractor.id, extractor.entry_point)
+        plugin = build_plugin(cls, extractor.config, context)
+        artifact = cls.artifact_sha256(plugin.settings) if hasattr(plugin, "settings") else None
+    except UnknownPluginError as exc:
+        raise PluginError(str(exc)) from exc
+    except ValidationError as exc:
+        raise PluginError(f"{extractor.id}: stored config does not fit the plugin: {exc.errors()[0]['msg']}") from exc
+    except FileNotFoundError as exc:
+        raise PluginError(f"{extractor.id}: artifact missing: {exc}") from exc
+    if extractor.artifact_sha256 and artifact != extractor.artifact_sha256:
+        raise PluginError(f"{extractor.id}: artifact checksum {artifact} differs from the registered "
+                          f"{extractor.artifact_sha256}; register the new checkpoint as a new version")
+    return plugin

@@ -1,0 +1,77 @@
+"""The `medkg` command, run in-process against the test server through NEO4J_URI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from graph.cli import app
+from graph.db.connection import ConnectionInfo, GraphClient
+
+runner = CliRunner()
+
+
+def invoke_json(*args: str) -> tuple[int, dict[str, object]]:
+    result = runner.invoke(app, [*args, "--json"])
+    return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_kg_load_and_stats(client: GraphClient, neo4j_env: ConnectionInfo, sample_dir: Path) -> None:
+    code, loaded = invoke_json("kg", "load", str(sample_dir / "kg.tsv"), "--format", "triples",
+                               "--source", "sample")
+    assert code == 0 and loaded["source"] == "sample"
+    assert loaded["written"]["relationships_created"] == loaded["relationships_total"] == 145
+    code, stats = invoke_json("kg", "stats")
+    assert code == 0
+    assert stats["relationships_total"] == 145
+    assert stats["labels"]["Disease"] == loaded["concepts"]["Disease"]
+
+
+def test_kg_load_bad_input_exit_2(client: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path) -> None:
+    code, payload = invoke_json("kg", "load", str(tmp_path / "x.tsv"), "--format", "owl")
+    assert code == 2 and "unknown --format 'owl'" in payload["error"]
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("糖尿病\tDisease\n", encoding="utf-8")
+    code, payload = invoke_json("kg", "load", str(bad), "--format", "triples")
+    assert code == 2 and f"{bad}:1" in payload["error"]
+    code, payload = invoke_json("kg", "load", str(bad), "--format", "triples", "--skip-invalid")
+    assert code == 0 and payload["units_skipped"] == 1
+    code, payload = invoke_json("kg", "load", str(bad), "--format", "triples", "--confidence", "2")
+    assert code == 2 and "confidence" in payload["error"]
+
+
+def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: ConnectionInfo) -> None:
+    code, payload = invoke_json("demo")
+    assert code == 0
+    assert payload["database"]["uri"] == neo4j_env.uri and payload["database"]["embedded"] is False
+    assert payload["load"]["relationships_total"] == 145 and payload["load"]["written"]["nodes_created"] == 125
+    assert payload["stats"]["labels"]["Concept"] == 125  # the sample's names all link: no candidate concepts
+    assert payload["embedding"]["trained"] and payload["ingest"]["created"] == 8
+    watch = payload["watch"]
+    assert (watch["done"], watch["failed"]) == (8, 0)
+    assert watch["extractors"] == ["gazetteer-ner@1", "kg-linker@1", "cooccurrence-relations@1"]
+    assert sum(r["mentions"] for r in payload["mentions"]) == watch["mentions_created"] > 0
+    assert payload["stats"]["relationships_total"] > 145  # record-derived relationships joined the KG's
+    trace = payload["trace"]
+    assert trace["record"].startswith("emr-") and trace["run"] in watch["runs"]
+    assert trace["ner_extractor"] == "gazetteer-ner@1" and trace["relation_extractor"] == "cooccurrence-relations@1"
+    code, again = invoke_json("demo")  # idempotent: nothing new the second time
+    assert code == 0 and again["ingest"]["unchanged"] == 8 and again["watch"]["done"] == 0
+    assert not again["embedding"]["trained"] and again["stats"] == payload["stats"]
+
+
+def test_db_init_applies_schema(client: GraphClient, neo4j_env: ConnectionInfo) -> None:
+    code, payload = invoke_json("db", "init")
+    assert code == 0 and payload["statements"] >= 12
+
+
+def test_db_status_of_a_stopped_server(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MEDKG_NEO4J_PORT", "7999")
+    code, payload = invoke_json("db", "status")
+    assert code == 0
+    assert payload["running"] is False and payload["pid"] is None
+    assert payload["data_dir"] == str(tmp_path / "home" / "neo4j" / "data")
+    assert payload["port"] == 7999

@@ -1,0 +1,81 @@
+"""``medkg ingest``, ``medkg plugins``, ``medkg watch`` and ``medkg embed import``, in-process through NEO4J_URI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from extractor.kge_quick import KgVectors, save_kg_vectors
+from graph.cli import app
+from graph.db.connection import ConnectionInfo, GraphClient
+from graph.kg.loader import LoadConfig, load_kg
+
+runner = CliRunner()
+REPO = Path(__file__).resolve().parents[3]
+
+
+def invoke_json(*args: str) -> tuple[int, dict]:
+    result = runner.invoke(app, [*args, "--json"])
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, result.stdout  # exactly one JSON document on stdout
+    return result.exit_code, json.loads(lines[0])
+
+
+def test_ingest_plugins_watch_status_requeue(client: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path) -> None:
+    load_kg(client, REPO / "data/sample/kg.tsv", LoadConfig(format="triples", source="sample"))
+    code, ingested = invoke_json("ingest", str(REPO / "data/sample/emr.jsonl"), "--format", "ccks")
+    assert code == 0 and ingested["created"] == 8
+    code, again = invoke_json("ingest", str(REPO / "data/sample/emr.jsonl"), "--format", "ccks")
+    assert code == 0 and again["unchanged"] == 8
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "x", "text": "胃痛"}\n{"id": "y"}\n', encoding="utf-8")
+    code, error = invoke_json("ingest", str(bad))
+    assert code == 2 and f"{bad}:2 field 'text': text is missing" in error["error"]
+    code, error = invoke_json("ingest", str(bad), "--format", "xml")
+    assert code == 2 and "--format" in error["error"]
+
+    code, listed = invoke_json("plugins", "list")
+    assert code == 0 and listed["extractors"] == [] and len(listed["installed"]) >= 4
+    for name in ("gazetteer-ner", "kg-linker", "cooccurrence-relations"):
+        code, stored = invoke_json("plugins", "register", name, "--enable")
+        assert code == 0 and stored["enabled"] and stored["id"] == f"{name}@1"
+    code, error = invoke_json("plugins", "register", "gazetteer-ner", "--config", "{not json")
+    assert code == 2 and "--config is not JSON" in error["error"]
+    code, error = invoke_json("plugins", "register", "cbt-kg-tagger", "--model", str(tmp_path))
+    assert code == 2 and "not a tagger checkpoint" in error["error"]
+    code, shown = invoke_json("plugins", "show", "kg-linker")
+    assert code == 0 and shown["config"] == {"nil_threshold": None, "link_nil": True}
+    code, disabled = invoke_json("plugins", "disable", "cooccurrence-relations@1")
+    assert code == 0 and not disabled["enabled"]
+    code, error = invoke_json("plugins", "enable", "nope")
+    assert code == 2 and "no extractor 'nope'" in error["error"]
+
+    code, cycle = invoke_json("watch", "--once", "--batch-size", "3", "--device", "cpu")
+    assert code == 0 and cycle["done"] == 8 and cycle["relations_changed"] == 0
+    assert cycle["extractors"] == ["gazetteer-ner@1", "kg-linker@1"]
+    code, error = invoke_json("watch", "--once", "--interval", "5")
+    assert code == 2 and "exactly one of --once" in error["error"]
+    code, status = invoke_json("watch", "status")
+    assert code == 0 and status["records"]["DONE"] == 8 and status["runs"][0]["status"] == "done"
+    assert {x["id"]: x["enabled"] for x in status["extractors"]}["cooccurrence-relations@1"] is False
+    code, requeued = invoke_json("watch", "requeue", "--status", "DONE", "--id", "emr-0001")
+    assert code == 0 and requeued["requeued"] == 1
+    code, error = invoke_json("watch", "requeue", "--status", "NEW")
+    assert code == 2 and "--status must be FAILED or DONE" in error["error"]
+
+
+def test_embed_import_of_a_vector_file(client: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path) -> None:
+    load_kg(client, REPO / "data/sample/kg.tsv", LoadConfig(format="triples", source="sample"))
+    path = tmp_path / "v.npz"
+    save_kg_vectors(KgVectors({"Disease:糖尿病": np.ones(3, np.float32), "Disease:不在图里": np.ones(3, np.float32)},
+                              "file-run-1"), path)
+    code, summary = invoke_json("embed", "import", str(path))
+    assert code == 0 and (summary["run_id"], summary["vectors"], summary["written"]) == ("file-run-1", 2, 1)
+    code, runs = invoke_json("embed", "runs")
+    assert code == 0 and runs["runs"][0]["id"] == "file-run-1" and runs["runs"][0]["status"] == "done"
+    (tmp_path / "bad.npz").write_bytes(b"not a numpy file")
+    code, error = invoke_json("embed", "import", str(tmp_path / "bad.npz"))
+    assert code == 2 and "bad.npz" in error["error"]

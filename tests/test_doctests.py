@@ -1,0 +1,20 @@
+"""The usage examples in the docstrings of the pure modules run as written."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = [
+    "extractor.plugin", "extractor.plugins.context", "extractor.plugins.merge", "extractor.plugins.registry",
+    "extractor.plugins.gazetteer_ner", "extractor.plugins.linking", "extractor.plugins.cooccurrence",
+    "graph.watch.records", "graph.watch.config", "graph.watch.device", "graph.watch.facts", "graph.kg.relations",
+]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
