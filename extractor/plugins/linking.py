@@ -34,6 +34,8 @@ class KGLinkerConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
+    cache_size: int = Field(default=100_000, ge=0)
+    """Distinct (mention text, type) results kept between batches (mentions repeat a lot in EMRs)."""
     nil_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     """Override the linker's calibrated NIL threshold (``None``: the linker's own)."""
     link_nil: bool = True
@@ -51,6 +53,7 @@ class KGLinker(ConfiguredPlugin):
     def __init__(self, config: KGLinkerConfig, context: Any) -> None:  # noqa: ANN401 - PluginContext
         self.settings, self.context = config, context
         self._linker: Any = None
+        self._cache: dict[tuple[str, str], Any] = {}
 
 
 
@@ -63,15 +66,28 @@ class KGLinker(ConfiguredPlugin):
             self._linker = base.with_config(nil_threshold=threshold) if threshold is not None else base
         return self._linker
 
+    def _link(self, text: str, type_: str) -> Any:  # noqa: ANN401 - linker.LinkResult or None
+        key = (text, type_)
+        if key in self._cache:
+            return self._cache[key]
+        try:
+            result = self.linker.link(text, type=type_, k=1)
+        except ValueError:  # a type the linker does not know, or a blank mention
+            result = None
+        if self.settings.cache_size:
+            if len(self._cache) >= self.settings.cache_size:
+                self._cache.pop(next(iter(self._cache)))  # first in, first out
+            self._cache[key] = result
+        return result
+
     def extract(self, records: Sequence[ExtractionRecord]) -> list[RecordResult]:
         """One link per linkable span."""
         out = []
         for record in records:
             links = []
             for span in record.spans:
-                try:
-                    result = self.linker.link(span.text, type=span.type, k=1)
-                except ValueError:  # a type the linker does not know, or a blank mention
+                result = self._link(span.text, span.type)
+                if result is None:
                     continue
                 if result.best is not None:
                     best = result.best

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -18,9 +17,9 @@ watch_app = typer.Typer(help="The watcher: claim new EMR nodes, run the stored e
 
 
 def _json_logs(level: int = logging.INFO) -> None:
-    from graph.watch.scheduler import JsonLogFormatter
+    from graph.watch.scheduler import JsonLogFormatter, StderrHandler
 
-    handler = logging.StreamHandler(sys.stderr)
+    handler = StderrHandler()
     handler.setFormatter(JsonLogFormatter())
     logger = logging.getLogger("medkg")
     logger.handlers[:] = [handler]
@@ -49,6 +48,8 @@ def watch(
     lease_seconds: Annotated[float, typer.Option(help="How long a claim holds.")] = 300.0,
     backoff_seconds: Annotated[float, typer.Option(help="First retry delay of a failed record.")] = 5.0,
     max_batches: Annotated[int | None, typer.Option(help="Stop a cycle after this many batches.")] = None,
+    pipeline: Annotated[bool, typer.Option("--pipeline/--no-pipeline", help="Write a batch while extracting the "
+                                           "next (for a Neo4j on another machine).")] = False,
     worker_index: Annotated[int | None, typer.Option(hidden=True)] = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -71,7 +72,7 @@ def watch(
     if workers > 1:
         argv = ["watch", "--batch-size", str(batch_size), "--device", device, "--threads", str(threads),
                 "--max-attempts", str(max_attempts), "--lease-seconds", str(lease_seconds),
-                "--backoff-seconds", str(backoff_seconds), "--json"]
+                "--backoff-seconds", str(backoff_seconds), "--pipeline" if pipeline else "--no-pipeline", "--json"]
         argv += ["--once"] if once else (["--interval", str(interval)] if interval is not None else ["--cron", cron])
         argv += ["--max-batches", str(max_batches)] if max_batches else []
         results = run_workers(argv, workers, stop)
@@ -85,7 +86,7 @@ def watch(
     try:
         config = WatchConfig(batch_size=batch_size, device=device, threads=threads, max_attempts=max_attempts,
                              lease_seconds=lease_seconds, backoff_seconds=backoff_seconds, max_batches=max_batches,
-                             worker=worker)
+                             pipeline=pipeline, worker=worker)
     except ValidationError as exc:
         first = exc.errors()[0]
         fail(f"invalid option --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}", code=2, as_json=as_json)

@@ -95,6 +95,7 @@ def write_batch(client: GraphClient, run_id: str, worker: str, rows: BatchRows) 
         with clock("lock"):
             locked = list(tx.run(texts["lock_claimed_emrs"], rows=locks, run_id=run_id, worker=worker))
         owned = {r["id"] for r in locked if r["held"]}
+        processed_before = {r["id"] for r in locked if r["held"] and r["has_facts"]}
         already = [r["id"] for r in locked if r["done_by_this_run"]]
         out.lost_ids = [r["id"] for r in rows.records if r["id"] not in owned and r["id"] not in already]
         records = _keep(rows.records, owned, "id")
@@ -102,8 +103,9 @@ def write_batch(client: GraphClient, run_id: str, worker: str, rows: BatchRows) 
             out.done_ids = already
             return out
         with clock("supersede"):
+            again = QuietRows(r for r in records if r["id"] in processed_before)
             stale = [(r["fact_key"], r["extractor"])
-                     for r in tx.run(texts["supersede_record_facts"], rows=records, run_id=run_id)]
+                     for r in tx.run(texts["supersede_record_facts"], rows=again, run_id=run_id)] if again else []
         mentions = _keep(rows.mentions, owned)
         relations = _keep(rows.relations, owned)
         wanted_mentions = {m["id"] for m in mentions}

@@ -25,9 +25,25 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["JsonLogFormatter", "install_stop_handlers", "run_scheduled", "run_workers"]
+__all__ = ["JsonLogFormatter", "StderrHandler", "install_stop_handlers", "run_scheduled", "run_workers"]
 
 log = logging.getLogger("medkg.watch")
+
+
+class StderrHandler(logging.StreamHandler):
+    """A handler writing to whatever ``sys.stderr`` is when a record is emitted (not the one at creation)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:  # noqa: ANN401 - a text stream
+        """The current ``sys.stderr``."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:  # noqa: ANN401
+        pass
 
 
 class JsonLogFormatter(logging.Formatter):

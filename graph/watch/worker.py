@@ -9,6 +9,10 @@ is unreachable the worker waits and retries with backoff (up to ``db_retry_secon
 the batch once it is back. A stop request (SIGTERM/SIGINT in the CLI) lets the current batch
 finish, gives back what it did not start, and ends the cycle.
 
+With ``pipeline`` a batch's write runs in a second thread while the next batch is
+claimed and extracted: one batch in flight, its failures handled (record by record) back in the main
+thread, so plugins are only ever called from one thread.
+
 Example:
     >>> result = run_watcher_once(client, WatchConfig(batch_size=16))  # doctest: +SKIP
     >>> result.done  # doctest: +SKIP
@@ -130,7 +134,7 @@ class Watcher:
         # torch is imported (to look for CUDA) only when a plugin that uses it is enabled, or cuda is asked for
         self.device = select_device("cuda") if self.config.device == "cuda" else "cpu"
         self._device_resolved = self.config.device != "auto"
-        self.resources = GraphResources(client, self.device, self.config.threads)
+        self.resources = GraphResources(client, self.device, self.config.torch_threads())
         self._loaded: dict[tuple, LoadedExtractor] = {}
 
     # -------------------------------------------------------------------------------- extractors

@@ -47,7 +47,7 @@ def test_ingest_plugins_watch_status_requeue(client: GraphClient, neo4j_env: Con
     code, error = invoke_json("plugins", "register", "cbt-kg-tagger", "--model", str(tmp_path))
     assert code == 2 and "not a tagger checkpoint" in error["error"]
     code, shown = invoke_json("plugins", "show", "kg-linker")
-    assert code == 0 and shown["config"] == {"nil_threshold": None, "link_nil": True}
+    assert code == 0 and shown["config"] == {"cache_size": 100_000, "nil_threshold": None, "link_nil": True}
     code, disabled = invoke_json("plugins", "disable", "cooccurrence-relations@1")
     assert code == 0 and not disabled["enabled"]
     code, error = invoke_json("plugins", "enable", "nope")

@@ -96,7 +96,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(watch_graph: Gra
     records = make_records(client, 200)
     expected = expected_facts(client, records)
     env = env_for(neo4j_info, tmp_path)
-    command = medkg("watch", "--once", "--json", "--batch-size", "2", "--lease-seconds", "1.5",
+    command = medkg("watch", "--once", "--json", "--batch-size", "1", "--lease-seconds", "1.5",
                     "--max-attempts", "100", "--backoff-seconds", "0", "--device", "cpu")
     rng = random.Random(20)
     kills, in_flight, starts = 0, [], 0
@@ -111,7 +111,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(watch_graph: Gra
             done_before = one(client, "MATCH (e:EMR {status: 'DONE'}) RETURN count(e)")
             while proc.poll() is None and one(client, "MATCH (e:EMR {status: 'DONE'}) RETURN count(e)") == done_before:
                 time.sleep(0.05)
-            time.sleep(rng.uniform(0.0, 0.4))
+            time.sleep(rng.uniform(0.0, 0.1))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             proc.wait()

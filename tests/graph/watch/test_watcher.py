@@ -61,7 +61,7 @@ class PluginClass:
 def test_cycle_merges_mentions_links_relations_with_provenance(watch_graph: GraphClient) -> None:
     client = watch_graph
     ingest_sample(client)
-    result = run_watcher_once(client, WatchConfig(batch_size=3, **FAST))
+    result = run_watcher_once(client, WatchConfig(batch_size=3, pipeline=True, **FAST))
     assert (result.claimed, result.done, result.failed, result.batches) == (8, 8, 0, 3)
     assert one(client, "MATCH (e:EMR) WHERE e.status = 'DONE' AND e.lease_owner IS NULL RETURN count(e)") == 8
     mentions = rows(client, "MATCH (e:EMR)-[:HAS_MENTION]->(m:Mention) RETURN e.id AS record, e.text AS text, "
@@ -254,13 +254,14 @@ class PoisonNER:
                 for r in records]
 
 
-def test_a_poison_record_ends_failed_after_its_attempts(watch_graph: GraphClient) -> None:
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_a_poison_record_ends_failed_after_its_attempts(watch_graph: GraphClient, pipeline: bool) -> None:
     client = watch_graph
     good = {f"good-{i}": f"患者{i}诊断糖尿病。" for i in range(10)}
     add_records(client, good | {"poison": "☠ 糖尿病", "ghost": "👻"})
     with PluginClass(PoisonNER):
         register_plugin(client, "poison-ner", enable=True)
-        result = run_watcher_once(client, WatchConfig(batch_size=4, max_attempts=2, **FAST))
+        result = run_watcher_once(client, WatchConfig(batch_size=4, max_attempts=2, pipeline=pipeline, **FAST))
     states = {r["id"]: r for r in rows(client, "MATCH (e:EMR) RETURN e.id AS id, e.status AS status, "
                                                "e.error AS error, e.attempts AS attempts, e.last_error AS last")}
     assert all(states[f"good-{i}"]["status"] == "DONE" for i in range(10))
@@ -338,7 +339,7 @@ def test_concurrent_workers_share_the_queue_without_double_claims(watch_graph: G
     results = []
 
     def work(name: str) -> None:
-        results.append(run_watcher_once(client, WatchConfig(batch_size=4, worker=name, **FAST)))
+        results.append(run_watcher_once(client, WatchConfig(batch_size=4, worker=name, pipeline=True, **FAST)))
 
     threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(3)]
     for t in threads:
@@ -394,6 +395,7 @@ def test_device_selection() -> None:
         select_device("cuda", cuda_available=lambda: False)
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
         select_device("tpu")
+    assert WatchConfig().torch_threads(2) == 2 and WatchConfig(threads=3).torch_threads(2) == 3
 
 
 def test_an_unreachable_database_is_waited_out_with_backoff(watch_graph: GraphClient) -> None:
