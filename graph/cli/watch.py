@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
@@ -16,15 +18,22 @@ watch_app = typer.Typer(help="The watcher: claim new EMR nodes, run the stored e
                         invoke_without_command=True)
 
 
-def _json_logs(level: int = logging.INFO) -> None:
+@contextlib.contextmanager
+def _json_logs(level: int = logging.INFO) -> Iterator[None]:
+    """Send the watcher's logs as JSON lines to stderr while the command runs."""
     from graph.watch.scheduler import JsonLogFormatter, StderrHandler
 
     handler = StderrHandler()
     handler.setFormatter(JsonLogFormatter())
     logger = logging.getLogger("medkg")
+    saved = (list(logger.handlers), logger.level, logger.propagate)
     logger.handlers[:] = [handler]
     logger.setLevel(level)
     logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = saved[0], saved[1], saved[2]
 
 
 def _cycle_render(payload: dict[str, Any]) -> None:
@@ -62,48 +71,55 @@ def watch(
     from graph.watch.config import WatchConfig, default_worker_id
     from graph.watch.device import DeviceError
     from graph.watch.plugins import PluginError
-    from graph.watch.scheduler import install_stop_handlers, run_scheduled, run_workers
+    from graph.watch.scheduler import install_stop_handlers, run_scheduled
     from graph.watch.worker import Watcher
 
     if sum(x is not None for x in (interval, cron)) + once != 1:
         fail("give exactly one of --once, --interval S and --cron EXPR", code=2, as_json=as_json)
-    _json_logs()
-    stop = install_stop_handlers()
-    if workers > 1:
-        argv = ["watch", "--batch-size", str(batch_size), "--device", device, "--threads", str(threads),
-                "--max-attempts", str(max_attempts), "--lease-seconds", str(lease_seconds),
-                "--backoff-seconds", str(backoff_seconds), "--pipeline" if pipeline else "--no-pipeline", "--json"]
-        argv += ["--once"] if once else (["--interval", str(interval)] if interval is not None else ["--cron", cron])
-        argv += ["--max-batches", str(max_batches)] if max_batches else []
-        results = run_workers(argv, workers, stop)
-        keys = ("claimed", "done", "failed", "released", "lost")
-        totals = {k: sum(int(r.get(k) or 0) for r in results) for k in keys}
-        emit({"workers": results, **totals}, as_json, lambda p: out.print(kv_table(f"{workers} workers", totals)))
-        if any(r["exit_code"] for r in results):
-            raise typer.Exit(1)
-        return
-    worker = default_worker_id() + (f"/{worker_index}" if worker_index is not None else "")
-    try:
-        config = WatchConfig(batch_size=batch_size, device=device, threads=threads, max_attempts=max_attempts,
-                             lease_seconds=lease_seconds, backoff_seconds=backoff_seconds, max_batches=max_batches,
-                             pipeline=pipeline, worker=worker)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        fail(f"invalid option --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}", code=2, as_json=as_json)
-    try:
-        with GraphClient.from_environment() as client:
-            watcher = Watcher(client, config, stop)
-            if once:
-                result = watcher.run_once()
-                emit(result.to_dict(), as_json, _cycle_render)
-                return
-            cycles = run_scheduled(watcher.run_once, stop, interval=interval, cron=cron)
-    except (PluginError, DeviceError, LookupError) as exc:
-        fail(str(exc), code=2, as_json=as_json)
-    except ValueError as exc:
-        fail(str(exc), code=2, as_json=as_json)
-    emit({"worker": worker, "cycles": cycles, "stopped": True}, as_json,
-         lambda p: out.print(f"watcher stopped after {p['cycles']} cycles"))
+    with _json_logs():
+        stop = install_stop_handlers()
+        if workers > 1:
+            _spawn_workers(ctx.params, workers, stop, as_json)
+            return
+        worker = default_worker_id() + (f"/{worker_index}" if worker_index is not None else "")
+        try:
+            config = WatchConfig(batch_size=batch_size, device=device, threads=threads, max_attempts=max_attempts,
+                                 lease_seconds=lease_seconds, backoff_seconds=backoff_seconds, max_batches=max_batches,
+                                 pipeline=pipeline, worker=worker)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            fail(f"invalid option --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}", code=2, as_json=as_json)
+        try:
+            with GraphClient.from_environment() as client:
+                watcher = Watcher(client, config, stop)
+                if once:
+                    result = watcher.run_once()
+                    emit(result.to_dict(), as_json, _cycle_render)
+                    return
+                cycles = run_scheduled(watcher.run_once, stop, interval=interval, cron=cron)
+        except (PluginError, DeviceError, LookupError) as exc:
+            fail(str(exc), code=2, as_json=as_json)
+        except ValueError as exc:
+            fail(str(exc), code=2, as_json=as_json)
+        emit({"worker": worker, "cycles": cycles, "stopped": True}, as_json,
+             lambda p: out.print(f"watcher stopped after {p['cycles']} cycles"))
+
+
+def _spawn_workers(params: dict[str, Any], workers: int, stop: Any, as_json: bool) -> None:  # noqa: ANN401
+    """``workers`` processes of this same command (``--workers 1``), their results summed."""
+    from graph.watch.scheduler import run_workers
+
+    argv = ["watch", "--json", "--pipeline" if params["pipeline"] else "--no-pipeline"] + (
+        ["--once"] if params["once"] else [])
+    for name in ("batch_size", "device", "threads", "max_attempts", "lease_seconds", "backoff_seconds", "interval",
+                 "cron", "max_batches"):
+        if params[name] is not None:
+            argv += [f"--{name.replace('_', '-')}", str(params[name])]
+    results = run_workers(argv, workers, stop)
+    totals = {k: sum(int(r.get(k) or 0) for r in results) for k in ("claimed", "done", "failed", "released", "lost")}
+    emit({"workers": results, **totals}, as_json, lambda p: out.print(kv_table(f"{workers} workers", totals)))
+    if any(r["exit_code"] for r in results):
+        raise typer.Exit(1)
 
 
 def _status_render(payload: dict[str, Any]) -> None:
