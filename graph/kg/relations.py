@@ -7,7 +7,7 @@ tail's one of ``tails`` (KG concepts carry KG labels: a linked lab test is a ``C
 concepts carry the mention's type). Other predicates, and pairs outside a signature, are kept as
 ``(:RelationMention)`` nodes only.
 
-``临床表现`` maps onto the KG's own ``HAS_SYMPTOM``, so a record can add evidence to a KG-asserted
+``临床表现`` and ``并发症`` map onto the KG's own ``HAS_SYMPTOM`` and ``ACCOMPANY_WITH``, so a record can add evidence to a KG-asserted
 relationship (its sources are appended to, never replaced); the others are record-only types.
 
 | predicate | type | heads | tails |
@@ -18,6 +18,9 @@ relationship (its sources are appended to, never replaced); the others are recor
 | 影像学检查 | ``EXAMINED_BY_IMAGING`` | Disease, Symptom | ImagingExam, Check |
 | 临床表现 | ``HAS_SYMPTOM`` | Disease | Symptom |
 | 发病部位 | ``LOCATED_AT`` | Disease, Symptom | Anatomy |
+| 并发症 | ``ACCOMPANY_WITH`` | Disease | Disease |
+| 内窥镜检查 | ``EXAMINED_BY_ENDOSCOPY`` | Disease, Symptom | ImagingExam, Check |
+| 辅助检查 | ``EXAMINED_BY`` | Disease, Symptom | LabTest, ImagingExam, Check |
 
 Example:
     >>> record_relationship("药物治疗", "Disease", "Drug")
@@ -55,6 +58,9 @@ RECORD_RELATIONS: dict[str, RecordRelation] = {
     "影像学检查": RecordRelation("EXAMINED_BY_IMAGING", _DISEASE, frozenset({"ImagingExam", "Check"})),
     "临床表现": RecordRelation("HAS_SYMPTOM", frozenset({"Disease"}), frozenset({"Symptom"})),
     "发病部位": RecordRelation("LOCATED_AT", _DISEASE, frozenset({"Anatomy"})),
+    "并发症": RecordRelation("ACCOMPANY_WITH", frozenset({"Disease"}), frozenset({"Disease"})),
+    "内窥镜检查": RecordRelation("EXAMINED_BY_ENDOSCOPY", _DISEASE, frozenset({"ImagingExam", "Check"})),
+    "辅助检查": RecordRelation("EXAMINED_BY", _DISEASE, frozenset({"LabTest", "ImagingExam", "Check"})),
 }
 
 #: Every relationship type a record may produce.
