@@ -68,6 +68,8 @@ _BUILTINS: tuple[PluginSpec, ...] = (
     PluginSpec("kg-linker", "1", "link", "extractor.plugins.linking:KGLinker", True),
     PluginSpec("cooccurrence-relations", "1", "relation", "extractor.plugins.cooccurrence:CooccurrenceRelations",
                True),
+    PluginSpec("entity-marker-relations", "1", "relation", "extractor.plugins.entity_marker:EntityMarkerRelations",
+               True),
 )
 
 

@@ -7,8 +7,9 @@ tail's one of ``tails`` (KG concepts carry KG labels: a linked lab test is a ``C
 concepts carry the mention's type). Other predicates, and pairs outside a signature, are kept as
 ``(:RelationMention)`` nodes only.
 
-``临床表现`` and ``并发症`` map onto the KG's own ``HAS_SYMPTOM`` and ``ACCOMPANY_WITH``, so a record can add evidence to a KG-asserted
-relationship (its sources are appended to, never replaced); the others are record-only types.
+``临床表现`` and ``并发症`` map onto the KG's own ``HAS_SYMPTOM`` and ``ACCOMPANY_WITH``, so a record can add
+evidence to a KG-asserted relationship (its sources are appended to, never replaced); the others are
+record-only types.
 
 | predicate | type | heads | tails |
 |---|---|---|---|

@@ -1,0 +1,130 @@
+"""``entity-marker-relations``: the learned entity-marker relation classifier as a ``relation`` plugin.
+
+Each record is cut into sentences (at 。！？；!?; and line breaks, as CMeIE's sentences are); within a
+sentence, every ordered pair of mentions whose types the checkpoint's schema allows is a candidate
+(at most ``max_pairs`` per sentence, nearest pairs first), classified with the subject and object
+wrapped in marker tokens (:mod:`extractor.relations`). Mention types are the tagger's (``Disease``,
+``Drug``, ...) mapped to CMeIE's (:data:`NER_TO_CMEIE`). A predicted predicate becomes a relation with
+the probability of that predicate as its score.
+
+Example:
+    >>> plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir="relations/"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, RelationResult
+from extractor.plugins.base import ConfiguredPlugin
+
+__all__ = ["NER_TO_CMEIE", "EntityMarkerConfig", "EntityMarkerRelations", "sentence_bounds"]
+
+#: The tagger's mention types -> CMeIE entity types.
+NER_TO_CMEIE: dict[str, str] = {"Disease": "疾病", "Symptom": "症状", "Drug": "药物", "LabTest": "检查",
+                                "ImagingExam": "检查", "Check": "检查", "Operation": "手术治疗", "Anatomy": "部位"}
+
+_END = re.compile(r"[。！？；!?;\n]")
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """``[start, end)`` of each sentence (the terminator belongs to its sentence)."""
+    bounds, start = [], 0
+    for m in _END.finditer(text):
+        bounds.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        bounds.append((start, len(text)))
+    return bounds
+
+
+class EntityMarkerConfig(BaseModel):
+    """Settings of ``entity-marker-relations``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_dir: str
+    """Checkpoint folder (``extractor.relations``)."""
+    batch_size: int = Field(default=64, ge=1)
+    """Candidates per forward pass."""
+    threshold: float | None = Field(default=None, gt=0.0, le=1.0)
+    """Override the checkpoint's tuned threshold on P(none)."""
+    max_pairs: int = Field(default=256, ge=1)
+    """Most candidates per sentence (nearest pairs first): a sentence with hundreds of mentions stays bounded."""
+    precision: float = Field(default=0.5, gt=0.0, le=1.0)
+    """Measured precision of a predicted relation (read by the graph's confidence rule)."""
+
+
+class EntityMarkerRelations(ConfiguredPlugin):
+    """The learned relation classifier, loaded on first use."""
+
+    name: ClassVar[str] = "entity-marker-relations"
+    version: ClassVar[str] = "1"
+    kind: ClassVar[PluginKind] = "relation"
+    Config: ClassVar[type[BaseModel]] = EntityMarkerConfig
+    uses_torch: ClassVar[bool] = True
+
+    def __init__(self, config: EntityMarkerConfig, context: Any = None) -> None:  # noqa: ANN401 - PluginContext
+        self.settings, self.context = config, context
+        self.device = context.device if context is not None else "cpu"
+        self._clf: Any = None
+
+    @classmethod
+    def artifact_sha256(cls, config: EntityMarkerConfig) -> str:
+        """The checkpoint's weights hash."""
+        from extractor.plugins.tagger import weights_sha256
+
+        return weights_sha256(config.model_dir)
+
+    @property
+    def classifier(self) -> Any:  # noqa: ANN401 - extractor.relations.predict.RelationClassifier
+        """The loaded classifier."""
+        if self._clf is None:
+            from extractor.relations.predict import load_relation_classifier
+
+            self._clf = load_relation_classifier(self.settings.model_dir, device=self.device)
+        return self._clf
+
+    def _candidates(self, record: ExtractionRecord, sid_prefix: str) -> tuple[list, dict[str, str], list]:
+        from extractor.relations.data import Candidate, Mention
+
+        schema = self.classifier.schema
+        candidates, texts, keys = [], {}, []
+        spans = sorted(record.spans, key=lambda s: s.start)
+        for n, (lo, hi) in enumerate(sentence_bounds(record.text)):
+            inside = [s for s in spans if lo <= s.start and s.end <= hi and s.type in NER_TO_CMEIE]
+            pairs = [(a, b) for a in inside for b in inside if a is not b
+                     and not (a.start < b.end and b.start < a.end)
+                     and schema.predicates_for(NER_TO_CMEIE[a.type], NER_TO_CMEIE[b.type])]
+            pairs.sort(key=lambda p: (abs(p[0].start - p[1].start), p[0].start, p[1].start))
+            sid = f"{sid_prefix}{n}"
+            texts[sid] = record.text[lo:hi]
+            for a, b in pairs[:self.settings.max_pairs]:
+                subject = Mention(a.start - lo, a.end - lo, a.text, NER_TO_CMEIE[a.type])
+                obj = Mention(b.start - lo, b.end - lo, b.text, NER_TO_CMEIE[b.type])
+                candidates.append(Candidate(sid, subject, obj))
+                keys.append((a.key, b.key))
+        return candidates, texts, keys
+
+    def extract(self, records: Sequence[ExtractionRecord]) -> list[RecordResult]:
+        """Relations per record between its mentions, one batch of candidates for all records."""
+        candidates, texts, owners = [], {}, []
+        for i, record in enumerate(records):
+            found, sentences, keys = self._candidates(record, f"{i}:")
+            candidates += found
+            texts.update(sentences)
+            owners += [(i, key) for key in keys]
+        relations: list[list[RelationResult]] = [[] for _ in records]
+        if candidates:
+            clf = self.classifier
+            proba = clf.predict_proba(candidates, texts, self.settings.batch_size)
+            labels = clf.decide(proba, self.settings.threshold)
+            for (i, (subject, obj)), label, row in zip(owners, labels, proba, strict=True):
+                if label != "none":
+                    score = float(row[clf.labels.index(label)])
+                    relations[i].append(RelationResult(subject, obj, label, round(min(1.0, score), 4)))
+        return [RecordResult(r.id, relations=tuple(rels)) for r, rels in zip(records, relations, strict=True)]

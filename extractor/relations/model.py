@@ -1,0 +1,155 @@
+"""The entity-marker relation classifier: marked sentence -> encoder -> BiLSTM -> span pooling -> FFNN.
+
+Marker scheme (version :data:`~extractor.relations.config.RELATION_CHECKPOINT_VERSION`): the four
+tokens ``<S> </S> <O> </O>`` are appended to the character vocabulary and inserted around the subject
+and the object, so ``胃癌可见腹痛`` becomes ``<S>胃癌</S>可见<O>腹痛</O>``. Spans never overlap (see
+:func:`extractor.relations.data.build_candidates`). Index convention: ``spans[b] = (s_start, s_end,
+o_start, o_end)`` are the token positions of the four markers in row ``b``.
+
+Example:
+    >>> from extractor.vocab import CharVocab
+    >>> from extractor.relations.data import Mention
+    >>> vocab = with_markers(CharVocab.build(["胃癌可见腹痛"]))
+    >>> ids, spans = mark("胃癌可见腹痛", Mention(0, 2, "胃癌", "疾病"), Mention(4, 6, "腹痛", "症状"), vocab, 32)
+    >>> len(ids), spans
+    (10, (0, 3, 6, 9))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+from extractor.relations.config import RelationConfig
+from extractor.relations.data import Mention
+from extractor.vocab import CharVocab
+
+__all__ = ["MARKERS", "RelationModule", "batch_tensors", "mark", "with_markers"]
+
+MARKERS = ("<S>", "</S>", "<O>", "</O>")
+
+
+def with_markers(vocab: CharVocab) -> CharVocab:
+    """The vocabulary with the four markers appended (unchanged when it already has them)."""
+    if all(m in vocab.index for m in MARKERS):
+        return vocab
+    return CharVocab([*vocab.tokens, *(m for m in MARKERS if m not in vocab.index)],
+                     lowercase_fallback=vocab.lowercase_fallback)
+
+
+def _crop(ids: list[int], spans: tuple[int, int, int, int], max_len: int) -> tuple[list[int], tuple[int, ...]]:
+    """Keep ``max_len`` tokens: one window around both spans, or (when they are far apart) two half windows."""
+    lo, hi = min(spans), max(spans)
+    if hi - lo + 1 <= max_len:
+        start = max(0, min(lo - (max_len - (hi - lo + 1)) // 2, len(ids) - max_len))
+        return ids[start:start + max_len], tuple(p - start for p in spans)
+    half = max_len // 2
+    first, second = sorted(((spans[0], spans[1]), (spans[2], spans[3])))
+    # each half window starts a little before its span's start marker; the second never reaches back
+    a0 = max(0, first[0] - half // 4)
+    b0 = min(max(a0 + half, second[0] - half // 4), len(ids) - (max_len - half))
+    windows = ((a0, a0 + half, 0), (b0, b0 + max_len - half, half))
+    kept = ids[a0:a0 + half] + ids[b0:b0 + max_len - half]
+    remap = []
+    for p in spans:
+        hit = next((p - lo + off for lo, hi, off in windows if lo <= p < hi), None)
+        # an end marker cut off by the crop falls back to the last kept token of its window
+        remap.append(hit if hit is not None else (half - 1 if p < b0 else len(kept) - 1))
+    return kept, tuple(remap)
+
+
+def mark(text: str, subject: Mention, obj: Mention, vocab: CharVocab, max_len: int
+         ) -> tuple[list[int], tuple[int, int, int, int]]:
+    """Token ids of the marked sentence and the four marker positions (see the module docstring).
+
+    Raises:
+        ValueError: If the two mentions overlap.
+    """
+    if subject.start < obj.end and obj.start < subject.end:
+        raise ValueError(f"subject {subject.text!r} and object {obj.text!r} overlap")
+    s0, s1, o0, o1 = (vocab.index[m] for m in MARKERS)
+    chars = vocab.encode(text)
+    ids: list[int] = []
+    pos = [0, 0, 0, 0]
+    for i in range(len(text) + 1):
+        if i == subject.end:
+            pos[1] = len(ids)
+            ids.append(s1)
+        if i == obj.end:
+            pos[3] = len(ids)
+            ids.append(o1)
+        if i == subject.start:
+            pos[0] = len(ids)
+            ids.append(s0)
+        if i == obj.start:
+            pos[2] = len(ids)
+            ids.append(o0)
+        if i < len(text):
+            ids.append(chars[i])
+    spans = (pos[0], pos[1], pos[2], pos[3])
+    if len(ids) <= max_len:
+        return ids, spans
+    kept, remap = _crop(ids, spans, max_len)
+    return kept, (remap[0], remap[1], remap[2], remap[3])
+
+
+class RelationModule(nn.Module):
+    """Encoder (+ BiLSTM) -> pooled subject and object spans -> FFNN over ``none`` + predicates.
+
+    Args:
+        config: The classifier config.
+        encoder: Maps ``(ids (B, T), mask (B, T))`` to ``(B, T, encoder.out_dim)``.
+        n_labels: Output classes (``none`` first).
+    """
+
+    def __init__(self, config: RelationConfig, encoder: nn.Module, n_labels: int) -> None:
+        super().__init__()
+        self.config = config
+        self.encoder = encoder
+        self.dropout = nn.Dropout(config.dropout)
+        dim = int(encoder.out_dim)
+        self.lstm = None
+        if config.lstm_layers:
+            self.lstm = nn.LSTM(dim, config.lstm_hidden, num_layers=config.lstm_layers, batch_first=True,
+                                bidirectional=True, dropout=config.dropout if config.lstm_layers > 1 else 0.0)
+            dim = 2 * config.lstm_hidden
+        per_span = dim * (2 if config.pooling == "start+mean" else 1)
+        self.ffnn = nn.Sequential(nn.Linear(2 * per_span, config.ffnn_hidden), nn.ReLU(), nn.Dropout(config.dropout),
+                                  nn.Linear(config.ffnn_hidden, n_labels))
+
+    def _pool(self, h: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+        """H (B, T, D), start/end (B,) marker positions -> (B, D) or (B, 2D)."""
+        rows = torch.arange(h.shape[0], device=h.device)
+        parts = []
+        if self.config.pooling in ("start", "start+mean"):
+            parts.append(h[rows, start])
+        if self.config.pooling in ("mean", "start+mean"):
+            t = torch.arange(h.shape[1], device=h.device)[None, :]
+            inside = ((t >= start[:, None]) & (t <= end[:, None])).to(h.dtype)
+            parts.append((h * inside[..., None]).sum(1) / inside.sum(1, keepdim=True).clamp(min=1.0))
+        return torch.cat(parts, -1)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
+        """Ids (B, T) long (right-padded), lengths (B,) long, spans (B, 4) long -> logits (B, n_labels)."""
+        mask = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None].to(ids.device)
+        h = self.dropout(self.encoder(ids, mask))
+        if self.lstm is not None:
+            packed = nn.utils.rnn.pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, _ = self.lstm(packed)
+            h, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])
+            h = self.dropout(h)
+        rep = torch.cat([self._pool(h, spans[:, 0], spans[:, 1]), self._pool(h, spans[:, 2], spans[:, 3])], -1)
+        return self.ffnn(rep)
+
+
+def batch_tensors(rows: list[tuple[list[int], tuple[int, int, int, int]]], pad_id: int,
+                  device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Right-padded ids (B, T), lengths (B,) and marker positions (B, 4) on ``device``."""
+    width = max(len(r[0]) for r in rows)
+    ids = np.full((len(rows), width), pad_id, dtype=np.int64)
+    for b, (seq, _) in enumerate(rows):
+        ids[b, :len(seq)] = seq
+    lengths = torch.tensor([len(r[0]) for r in rows], dtype=torch.long)
+    spans = torch.tensor([r[1] for r in rows], dtype=torch.long, device=device)
+    return torch.from_numpy(ids).to(device), lengths.to(device), spans

@@ -1,0 +1,90 @@
+"""``entity-marker-relations``: the learned relation classifier as a stored plugin, alone and in a watcher cycle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from conftest import one, rows
+
+from extractor.plugin import ExtractionRecord, SpanResult
+from extractor.plugins.entity_marker import EntityMarkerConfig, EntityMarkerRelations, sentence_bounds
+from extractor.relations.config import RelationConfig, RelationEncoderConfig, RelationTrainConfig
+from extractor.relations.data import NONE, Mention, Schema, build_candidates
+from extractor.relations.train import train_relations
+from graph.db.connection import GraphClient
+from graph.watch.config import IngestConfig, WatchConfig
+from graph.watch.ingest import ingest_path
+from graph.watch.plugins import register_plugin, set_enabled
+from graph.watch.worker import run_watcher_once
+
+REPO = Path(__file__).resolve().parents[3]
+SCHEMA = Schema((("疾病", "临床表现", "症状"), ("疾病", "病因", "症状"), ("疾病", "药物治疗", "药物")))
+TEMPLATES = {"临床表现": "{d}患者可见{s}。", "病因": "{d}常由{s}引起。", NONE: "{d}与{s}无关。"}
+
+
+@pytest.fixture(scope="module")
+def relation_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.set_num_threads(1)
+    cands, texts = [], {}
+    for k in range(6):
+        for i, d in enumerate(["胃炎", "肺炎", "肝炎", "肾炎", "鼻炎", "咽炎"]):
+            for j, s in enumerate(["腹痛", "咳嗽", "发热", "乏力", "头痛"]):
+                label = list(TEMPLATES)[(i + j + k) % 3]
+                text, sid = TEMPLATES[label].format(d=d, s=s), f"t{k}-{i}-{j}"
+                texts[sid] = text
+                mentions = [Mention(0, 2, d, "疾病"), Mention(text.index(s), text.index(s) + 2, s, "症状")]
+                gold = {} if label == NONE else {(d, "疾病", s, "症状"): label}
+                cands.extend(build_candidates(sid, text, mentions, SCHEMA, gold=gold))
+    config = RelationConfig(encoder=RelationEncoderConfig(dim=8), lstm_hidden=16, ffnn_hidden=16, dropout=0.0,
+                            train=RelationTrainConfig(epochs=3, batch_size=4, lr=1e-2, seed=1))
+    out = tmp_path_factory.mktemp("relations")
+    result = train_relations(config, SCHEMA, cands, texts, cands[:60], texts, out_dir=out)
+    assert result.best_val_f1 > 0.9
+    return out
+
+
+def spans_of(text: str, *mentions: tuple[str, str]) -> tuple[SpanResult, ...]:
+    out = []
+    for mention, kind in mentions:
+        start = text.index(mention)
+        out.append(SpanResult(start, start + len(mention), kind, 0.9, mention))
+    return tuple(out)
+
+
+def test_plugin_finds_relations_within_sentences_only(relation_model: Path) -> None:
+    plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model)))
+    text = "胃炎患者可见腹痛。肺炎常由发热引起。"
+    spans = spans_of(text, ("胃炎", "Disease"), ("腹痛", "Symptom"), ("肺炎", "Disease"), ("发热", "Symptom"))
+    result = plugin.extract([ExtractionRecord("r", text, spans), ExtractionRecord("empty", "无殊。")])
+    found = {(r.subject, r.predicate, r.object) for r in result[0].relations}
+    assert found == {(spans[0].key, "临床表现", spans[1].key), (spans[2].key, "病因", spans[3].key)}
+    assert all(0.0 < r.score <= 1.0 for r in result[0].relations) and result[1].relations == ()
+    assert sentence_bounds(text) == [(0, 9), (9, 18)]
+
+
+def test_plugin_stays_bounded_on_500_mentions(relation_model: Path) -> None:
+    plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model), max_pairs=50))
+    text = "胃炎" * 250 + "腹痛" * 250
+    spans = tuple(SpanResult(i, i + 2, "Disease" if i < 500 else "Symptom", 0.9, text[i:i + 2])
+                  for i in range(0, 1000, 2))
+    result = plugin.extract([ExtractionRecord("r", text, spans)])[0]
+    assert len(result.relations) <= 50
+    assert EntityMarkerRelations.artifact_sha256(plugin.settings) == plugin.artifact_sha256(plugin.settings)
+
+
+def test_plugin_in_a_watcher_cycle_writes_relation_evidence(watch_graph: GraphClient, relation_model: Path) -> None:
+    client = watch_graph
+    set_enabled(client, "cooccurrence-relations", False)
+    stored = register_plugin(client, "entity-marker-relations",
+                             config={"model_dir": str(relation_model), "precision": 0.7}, enable=True)
+    assert stored.kind == "relation" and len(stored.artifact_sha256) == 64
+    ingest_path(client, REPO / "data/sample/emr.jsonl", IngestConfig(format="ccks"))
+    result = run_watcher_once(client, WatchConfig(device="cpu", threads=1))
+    assert result.done == 8 and result.extractors[-1] == "entity-marker-relations@1"
+    written = rows(client, "MATCH (rm:RelationMention) RETURN rm.extractor AS x, rm.type AS p, rm.precision AS prec")
+    assert all(r["x"] == "entity-marker-relations@1" and r["p"] in SCHEMA.predicates and r["prec"] == 0.7
+               for r in written)
+    assert one(client, "MATCH (rm:RelationMention)-[:SUBJECT]->(m:Mention) WHERE m.type = 'Disease' "
+                       "RETURN count(rm)") == len(written)
