@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from graph.cli import db, demo, embed, ingest, kg, link, plugins, tagger, watch
+from graph.cli import db, demo, embed, ingest, kg, link, plugins, relations, tagger, watch
 
 __all__ = ["app"]
 
@@ -30,6 +30,7 @@ for _name, _command in tagger.COMMANDS:
 app.command("link")(link.link)
 app.command("demo")(demo.demo)
 app.command("ingest")(ingest.ingest)
+app.command("evaluate-relations")(relations.evaluate_relations_command)
 app.add_typer(plugins.plugins_app, name="plugins")
 app.add_typer(watch.watch_app, name="watch")
 
