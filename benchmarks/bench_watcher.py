@@ -156,6 +156,8 @@ def main() -> None:
     parser.add_argument("--pipeline", choices=["on", "off", "both"], default="both")
     parser.add_argument("--skip-gazetteer", action="store_true")
     parser.add_argument("--batch-sizes", type=int, nargs="*", default=[32], help="records per claim (tagger runs)")
+    parser.add_argument("--relations-model", type=Path, default=None,
+                        help="use entity-marker-relations with this checkpoint instead of the rule baseline")
     args = parser.parse_args()
     corpus = texts(args.records)
     report: dict[str, Any] = {"records": len(corpus), "characters": sum(map(len, corpus)), "device": args.device,
@@ -178,8 +180,14 @@ def main() -> None:
                 config = tagger_config(args.model, client)
                 report["tagger_kg_source"] = config["kg_source"]
                 register_plugin(client, "cbt-kg-tagger", config=config, enable=True)
-                for name in ("kg-linker", "cooccurrence-relations"):
-                    register_plugin(client, name, enable=True)
+                register_plugin(client, "kg-linker", enable=True)
+                if args.relations_model is not None:
+                    register_plugin(client, "entity-marker-relations", config={"model_dir": str(args.relations_model)},
+                                    enable=True)
+                    report["relation_extractor"] = "entity-marker-relations@1"
+                else:
+                    register_plugin(client, "cooccurrence-relations", enable=True)
+                    report["relation_extractor"] = "cooccurrence-relations@1"
                 alone = report["tagger_alone"]["records_per_s"]
                 # a long-running server has planned and compiled its statements, and a fresh one spends its
                 # first minute on that (the first measured cycle ran at half speed after a 256-record warm-up)
@@ -195,8 +203,10 @@ def main() -> None:
                             watch = WatchConfig(batch_size=size, device=args.device, threads=threads,
                                                 pipeline=pipeline)
                             run = cycle(client, f"tagger-b{size}-t{threads}-p{int(pipeline)}", corpus, watch)
+                            relation_s = run["phases_s"].get(report["relation_extractor"], 0.0)
                             run |= {"batch_size": size, "threads": threads, "pipeline": pipeline,
-                                    "vs_tagger_alone": round(run["records_per_s"] / alone, 3)}
+                                    "vs_tagger_alone": round(run["records_per_s"] / alone, 3),
+                                    "relation_share_of_record_time": round(relation_s / run["seconds"], 4)}
                             report["end_to_end_tagger"].append(run)
                 if not args.skip_gazetteer:
                     set_enabled(client, "cbt-kg-tagger@1", False)
