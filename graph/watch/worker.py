@@ -55,7 +55,7 @@ T = TypeVar("T")
 
 #: Errors that mean "the database is not reachable right now", worth waiting for.
 DB_DOWN = (neo4j_errors.ServiceUnavailable, neo4j_errors.SessionExpired, neo4j_errors.TransientError,
-           ConnectionError, OSError)
+           ConnectionError)
 
 
 @dataclass
@@ -192,7 +192,7 @@ class Watcher:
         result = CycleResult(self.config.worker, self.device)
         started = time.perf_counter()
         extractors = self._db("loading extractors", self.load_extractors, result)
-        result.extractors = [x.id for x in extractors]
+        result.extractors, result.device = [x.id for x in extractors], self.device
         if not extractors:
             log.warning("no extractor is enabled (medkg plugins enable NAME); nothing to do",
                         extra={"event": "idle"})
