@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from graph.cli.common import JsonFlag, emit, err, kv_table, out
+from graph.cli.common import JsonFlag, emit, err, fail, kv_table, out
 
 __all__ = ["demo"]
 
@@ -40,7 +40,12 @@ def demo(as_json: JsonFlag = False) -> None:
     """The main job end to end on the sample data medkg ships (embedded Neo4j unless NEO4J_URI)."""
     from graph.demo import run_demo
     from graph.progress import progress_bars
+    from graph.watch.plugins import PluginError
 
-    with progress_bars(not as_json) as bars:
-        result = run_demo(progress=bars, log=None if as_json else err.print)
+    try:
+        with progress_bars(not as_json) as bars:
+            result = run_demo(progress=bars, log=None if as_json else err.print)
+    except PluginError as exc:  # e.g. a tagger registered earlier whose checkpoint moved or changed
+        fail(f"{exc} (medkg plugins disable NAME, or register the checkpoint again as a new version)", code=1,
+             as_json=as_json)
     emit(result, as_json, _render)

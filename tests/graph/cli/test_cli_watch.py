@@ -79,3 +79,11 @@ def test_embed_import_of_a_vector_file(client: GraphClient, neo4j_env: Connectio
     (tmp_path / "bad.npz").write_bytes(b"not a numpy file")
     code, error = invoke_json("embed", "import", str(tmp_path / "bad.npz"))
     assert code == 2 and "bad.npz" in error["error"]
+
+
+def test_demo_reports_an_unloadable_stored_plugin(client: GraphClient, neo4j_env: ConnectionInfo) -> None:
+    with client.session() as session:
+        session.run("CREATE (:Extractor {id: 'gone@1', name: 'gone', version: '1', kind: 'ner', "
+                    "entry_point: 'gone:Plugin', config: '{}', enabled: true})").consume()
+    code, error = invoke_json("demo")
+    assert code == 1 and "'gone@1' is stored in the graph but not installed here" in error["error"]
