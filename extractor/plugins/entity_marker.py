@@ -1,11 +1,11 @@
 """``entity-marker-relations``: the learned entity-marker relation classifier as a ``relation`` plugin.
 
-Each record is cut into sentences (at 。！？；!?; and line breaks, as CMeIE's sentences are); within a
-sentence, every ordered pair of mentions whose types the checkpoint's schema allows is a candidate
-(at most ``max_pairs`` per sentence, nearest pairs first), classified with the subject and object
-wrapped in marker tokens (:mod:`extractor.relations`). Mention types are the tagger's (``Disease``,
-``Drug``, ...) mapped to CMeIE's (:data:`NER_TO_CMEIE`). A predicted predicate becomes a relation with
-the probability of that predicate as its score.
+Each record is cut into sentences (at 。！？；!?; and line breaks, as CMeIE's sentences are);
+within a sentence, every ordered pair of mentions whose types the checkpoint's schema allows is a
+candidate (at most ``max_distance`` characters apart and ``max_pairs`` per sentence, nearest pairs
+first), classified with the subject and object wrapped in marker tokens (:mod:`extractor.relations`).
+Mention types are the tagger's (``Disease``, ``Drug``, ...) mapped to CMeIE's (:data:`NER_TO_CMEIE`).
+A predicted predicate becomes a relation with the probability of that predicate as its score.
 
 Example:
     >>> plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir="relations/"))  # doctest: +SKIP
@@ -53,6 +53,9 @@ class EntityMarkerConfig(BaseModel):
     """Candidates per forward pass."""
     threshold: float | None = Field(default=None, gt=0.0, le=1.0)
     """Override the checkpoint's tuned threshold on P(none)."""
+    max_distance: int | None = Field(default=40, ge=0)
+    """Skip pairs with more characters than this between the two mentions (``None``: no limit); most
+    record relations are close, and each candidate costs one encoding of its sentence."""
     max_pairs: int = Field(default=256, ge=1)
     """Most candidates per sentence (nearest pairs first): a sentence with hundreds of mentions stays bounded."""
     precision: float = Field(default=0.5, gt=0.0, le=1.0)
@@ -97,8 +100,10 @@ class EntityMarkerRelations(ConfiguredPlugin):
         spans = sorted(record.spans, key=lambda s: s.start)
         for n, (lo, hi) in enumerate(sentence_bounds(record.text)):
             inside = [s for s in spans if lo <= s.start and s.end <= hi and s.type in NER_TO_CMEIE]
+            limit = self.settings.max_distance
             pairs = [(a, b) for a in inside for b in inside if a is not b
                      and not (a.start < b.end and b.start < a.end)
+                     and (limit is None or max(a.start, b.start) - min(a.end, b.end) <= limit)
                      and schema.predicates_for(NER_TO_CMEIE[a.type], NER_TO_CMEIE[b.type])]
             pairs.sort(key=lambda p: (abs(p[0].start - p[1].start), p[0].start, p[1].start))
             sid = f"{sid_prefix}{n}"

@@ -64,8 +64,17 @@ def test_plugin_finds_relations_within_sentences_only(relation_model: Path) -> N
     assert sentence_bounds(text) == [(0, 9), (9, 18)]
 
 
+def test_plugin_skips_pairs_beyond_max_distance(relation_model: Path) -> None:
+    text = "胃炎患者" + "，" * 30 + "可见腹痛。"
+    spans = spans_of(text, ("胃炎", "Disease"), ("腹痛", "Symptom"))
+    near = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model), max_distance=10))
+    assert near._candidates(ExtractionRecord("r", text, spans), "0:")[0] == []
+    far = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model), max_distance=None))
+    assert len(far._candidates(ExtractionRecord("r", text, spans), "0:")[0]) == 1
+
+
 def test_plugin_stays_bounded_on_500_mentions(relation_model: Path) -> None:
-    plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model), max_pairs=50))
+    plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model), max_pairs=50, max_distance=None))
     text = "胃炎" * 250 + "腹痛" * 250
     spans = tuple(SpanResult(i, i + 2, "Disease" if i < 500 else "Symptom", 0.9, text[i:i + 2])
                   for i in range(0, 1000, 2))
