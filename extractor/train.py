@@ -39,7 +39,7 @@ from extractor.tags import spans_to_tags
 from extractor.vocab import CharVocab
 from extractor.windows import training_windows
 
-__all__ = ["TrainResult", "split_dev", "train_tagger"]
+__all__ = ["TrainResult", "git_hash", "split_dev", "train_tagger"]
 
 EXTRACTOR_VERSION = "0.1.0"
 
@@ -66,7 +66,8 @@ class TrainResult:
         Path(path).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _git_hash() -> str | None:
+def git_hash() -> str | None:
+    """The commit of the source tree (``None`` outside a git checkout); stored with trained models."""
     try:
         return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
                               cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
@@ -214,7 +215,7 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
             break
     result = TrainResult(str(out), best_epoch, best_f1, len(history), round(time.monotonic() - started, 1),
                          len(train), len(dev), history, config.model_dump(mode="json"), tagger.kg_run,
-                         git_hash=_git_hash())
+                         git_hash=git_hash())
     result.save(out / "train_result.json")
     return result
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import copy
 import json
 import random
-import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,6 +29,7 @@ from extractor.relations.data import NONE, Candidate, Schema
 from extractor.relations.evaluate import score_candidates
 from extractor.relations.model import batch_tensors
 from extractor.relations.predict import RelationClassifier, build_relation_classifier, save_relation_classifier
+from extractor.train import git_hash
 
 if TYPE_CHECKING:
     from extractor.pretrain_emb import CharVectors
@@ -65,13 +65,6 @@ class RelationTrainResult:
         """Write :meth:`summary` as JSON."""
         Path(path).write_text(json.dumps(self.summary(), ensure_ascii=False, indent=1), encoding="utf-8")
 
-
-def _git_hash() -> str | None:
-    try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                              cwd=Path(__file__).parent, timeout=5).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
 
 
 def tune_threshold(clf: RelationClassifier, proba: np.ndarray, gold: Sequence[str]) -> tuple[float, float]:
@@ -171,7 +164,7 @@ def train_relations(config: RelationConfig, schema: Schema, train: Sequence[Cand
     clf.module.eval()
     result = RelationTrainResult(clf, best[1], best[0] if val else float("nan"), best[2], len(history),
                                  round(time.perf_counter() - t0, 2), len(train), len(val), history,
-                                 config.model_dump(mode="json"), git_hash=_git_hash(),
+                                 config.model_dump(mode="json"), git_hash=git_hash(),
                                  out_dir=str(out_dir) if out_dir is not None else None)
     if out_dir is not None:
         save_relation_classifier(clf, out_dir, {"best_epoch": result.best_epoch, "best_val_f1": result.best_val_f1})

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -49,6 +50,12 @@ class Claim:
     abandoned_failed: int = 0
 
 
+@functools.cache
+def _versions() -> str:
+    # package metadata does not change while the process runs; reading it is not free
+    return json.dumps(package_versions("medkg", "neo4j", "torch"), sort_keys=True)
+
+
 def new_run_id() -> str:
     """``run-<UTC time>-<random>``: sortable by start, unique across workers."""
     return f"run-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S%f')}-{uuid.uuid4().hex[:8]}"
@@ -65,7 +72,7 @@ def claim_batch(client: GraphClient, config: WatchConfig, extractor_ids: list[st
     run_id = new_run_id()
     fail_text, claim_text, run_text = (query("internal/fail_abandoned_emrs"), query("internal/claim_emrs"),
                                        query("internal/start_run"))
-    versions = json.dumps(package_versions("medkg", "neo4j", "torch"), sort_keys=True)
+    versions = _versions()
 
     @unit_of_work(metadata=client.metadata("internal/claim_emrs", worker=config.worker, run=run_id))
     def work(tx: ManagedTransaction) -> Claim:

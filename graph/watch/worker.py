@@ -45,7 +45,7 @@ from graph.watch.device import select_device
 from graph.watch.facts import BatchRows, build_rows
 from graph.watch.merge import WriteOutcome, write_batch
 from graph.watch.pipeline import LoadedExtractor, PluginFailure, run_extractors
-from graph.watch.plugins import PluginError, enabled_extractors, load_plugin
+from graph.watch.plugins import enabled_extractors, load_plugin
 from graph.watch.records import text_problem, text_sha256
 
 __all__ = ["CycleResult", "Watcher", "run_watcher_once"]
@@ -154,11 +154,11 @@ class Watcher:
             self.device = self.resources.device = select_device(self.config.device)
             self._device_resolved = True
         for stored in enabled:
-            key = (stored.id, json.dumps(stored.config, sort_keys=True), stored.artifact_sha256)
+            key = _stored_key(stored)
             if key not in self._loaded:
                 self._loaded[key] = LoadedExtractor(stored, load_plugin(stored, self.resources.context()))
             wanted.append(self._loaded[key])
-        keep = {(x.stored.id, json.dumps(x.stored.config, sort_keys=True), x.stored.artifact_sha256) for x in wanted}
+        keep = {_stored_key(x.stored) for x in wanted}
         for key in [k for k in self._loaded if k not in keep]:
             del self._loaded[key]
         return wanted
@@ -376,6 +376,11 @@ class Watcher:
         return done, failed, released
 
 
+def _stored_key(stored: Any) -> tuple:  # noqa: ANN401 - StoredExtractor
+    """What identifies a loaded plugin: a change in any part means building it again."""
+    return (stored.id, json.dumps(stored.config, sort_keys=True), stored.artifact_sha256)
+
+
 def _uses_torch(stored: Any) -> bool:  # noqa: ANN401 - StoredExtractor
     from extractor.plugins.registry import UnknownPluginError, load_class
 
@@ -394,6 +399,3 @@ def run_watcher_once(client: GraphClient, config: WatchConfig | None = None,
     """
     return Watcher(client, config, stop).run_once()
 
-
-# re-exported for callers that catch it around run_watcher_once
-PluginError = PluginError

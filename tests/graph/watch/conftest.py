@@ -7,13 +7,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from watch_helpers import DEFAULT_PLUGINS
 
 from graph.db.connection import GraphClient
 from graph.kg.loader import LoadConfig, load_kg
 from graph.watch.plugins import register_plugin
 
 REPO = Path(__file__).resolve().parents[3]
-DEFAULT_PLUGINS = ("gazetteer-ner", "kg-linker", "cooccurrence-relations")
 
 
 @pytest.fixture
@@ -42,15 +42,3 @@ def write_jsonl(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
-
-
-def one(client: GraphClient, cypher: str, **params: object) -> object:
-    """The single value of an ad-hoc read (tests only; the application reads cypher/ files)."""
-    with client.session() as session:
-        return session.run(cypher, params).single(strict=True)[0]
-
-
-def rows(client: GraphClient, cypher: str, **params: object) -> list[dict]:
-    """All rows of an ad-hoc read (tests only)."""
-    with client.session() as session:
-        return [r.data() for r in session.run(cypher, params)]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import DEFAULT_PLUGINS, one, rows
+from watch_helpers import DEFAULT_PLUGINS, one, rows
 
 from extractor.plugin import ExtractionRecord, RecordResult
 from extractor.plugins.context import PluginContext

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import one
+from watch_helpers import one
 
 from graph.db.connection import ConnectionInfo, GraphClient
 from graph.watch.scheduler import run_scheduled

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import one
 from safetensors.torch import load_file, save_file
+from watch_helpers import one
 
 from extractor.batching import collate
 from extractor.config import EncoderConfig, FeatureConfig, HeadConfig, TaggerConfig, TrainConfig

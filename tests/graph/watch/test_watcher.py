@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from conftest import one, rows
 from pydantic import BaseModel, ConfigDict
+from watch_helpers import one, rows
 
 from extractor.plugin import ExtractionRecord, RecordResult, SpanResult
 from extractor.plugins.gazetteer_ner import GazetteerNER
@@ -39,7 +39,7 @@ def add_records(client: GraphClient, records: dict[str, Any]) -> None:
 
 
 def counts(client: GraphClient) -> dict[str, int]:
-    return {label: one(client, f"MATCH (n:{label}) RETURN count(n)")
+    return {label: one(client, "MATCH (n) WHERE $label IN labels(n) RETURN count(n)", label=label)
             for label in ("Mention", "RelationMention", "Concept", "Run")} | {
         "REFERS_TO": one(client, "MATCH ()-[r:REFERS_TO]->() RETURN count(r)"),
         "rels": one(client, "MATCH (:Concept)-[r]->(:Concept) RETURN count(r)")}
