@@ -4,13 +4,20 @@ Modes:
 
 - ``train``: train the classifier on the train split (validation for epoch and threshold), save it to
   ``--model`` with its ``train_result.json``.
+- ``train-ner``: train the project's tagger (:func:`extractor.train.train_tagger`) on the train split's
+  entities with the CMeIE entity types (:func:`extractor.relations.ner.ner_examples`; validation split
+  for model selection), saved to ``--ner-model``.
 - ``report``: split counts, located-mention coverage, rules vs learned micro-F1 with gold entities on
   the test split, per-predicate F1 (10 most frequent), CBLUE end-to-end triple F1 with gold entities,
-  candidate pairs/s on one core for both, training time, and ``os.getloadavg()`` next to the timings.
+  candidate pairs/s on one core for both, training time, and with ``--ner-model`` the
+  CBLUE end-to-end triple F1 on *predicted* entities (plus the tagger's strict F1 on the test split),
+  and ``os.getloadavg()`` next to the timings.
 
 Usage:
     PYTHONPATH=. python benchmarks/bench_relations.py train --model /tmp/medkg-relations --max-seconds 1500
-    PYTHONPATH=. python benchmarks/bench_relations.py report --model /tmp/medkg-relations
+    PYTHONPATH=. python benchmarks/bench_relations.py train-ner --ner-model /tmp/medkg-cmeie-ner --max-seconds 2400
+    PYTHONPATH=. python benchmarks/bench_relations.py report --model /tmp/medkg-relations \
+        --ner-model /tmp/medkg-cmeie-ner
 
 The split is :func:`extractor.relations.data.split_by_text` over ``CMeIE_dev.json`` (the only CMeIE file
 with answers here), so the "test" side is 20% of the public dev set, not CBLUE's hidden test set.
@@ -67,7 +74,7 @@ def train(args: argparse.Namespace) -> dict:
     va, va_texts = gold_candidates(split["validation"], schema)
     pretrained = _load_pretrained(args.dim) if args.pretrained else None
     enc = RelationEncoderConfig(dim=args.dim, pretrained_vectors=str(PRETRAINED) if pretrained else None)
-    config = RelationConfig(encoder=enc, lstm_hidden=args.hidden, pooling=args.pooling,
+    config = RelationConfig(encoder=enc, lstm_hidden=args.hidden, pooling=args.pooling, pairing=args.pairing,
                             train=RelationTrainConfig(epochs=args.epochs, max_seconds=args.max_seconds, threads=1,
                                                       none_weight=args.none_weight))
     from extractor.relations.train import train_relations
@@ -75,6 +82,60 @@ def train(args: argparse.Namespace) -> dict:
     result = train_relations(config, schema, tr, tr_texts, va, va_texts, out_dir=args.model, pretrained=pretrained,
                              progress=True)
     return {**result.summary(), "loadavg": os.getloadavg()}
+
+
+def train_ner(args: argparse.Namespace) -> dict:
+    from extractor.config import FeatureConfig, HeadConfig, TaggerConfig, TrainConfig
+    from extractor.kge_quick import load_kg_vectors
+    from extractor.pretrain_emb import CharVectors
+    from extractor.relations.ner import CMEIE_TYPES, ner_examples
+    from extractor.train import train_tagger
+    from linker.sources import load_kg_vocabulary
+
+    torch.set_num_threads(1)
+    _, split = _load()
+    train_ex, train_stats = ner_examples(split["train"])
+    dev_ex, dev_stats = ner_examples(split["validation"])
+    kg_file = HOME / "models/pretrained/transe.npz"
+    kg = load_kg_vectors(kg_file) if args.kg and kg_file.is_file() else None
+    vectors = CharVectors.load(PRETRAINED) if PRETRAINED.is_file() else None
+    config = TaggerConfig(types=CMEIE_TYPES, features=FeatureConfig(kg=kg is not None),
+                          head=HeadConfig(lstm_layers=1, lstm_hidden=128),
+                          train=TrainConfig(epochs=args.epochs, batch_size=16, threads=1, seed=args.seed,
+                                            max_seconds=args.max_seconds))
+    if vectors is not None:
+        config = config.model_copy(update={"encoder": config.encoder.model_copy(update={
+            "dim": vectors.char_vectors.shape[1], "pretrained_vectors": str(PRETRAINED)})})
+    result = train_tagger(config, train_ex, args.ner_model, concepts=load_kg_vocabulary(DATA), kg=kg,
+                          pretrained=vectors, dev=dev_ex, progress=False)
+    return {"out_dir": result.out_dir, "best_epoch": result.best_epoch, "best_dev_f1": result.best_dev_f1,
+            "epochs_run": result.epochs_run, "seconds": result.seconds, "kg_fusion": kg is not None,
+            "entities": {"train": vars(train_stats), "validation": vars(dev_stats)}, "loadavg": os.getloadavg()}
+
+
+def _end_to_end(args: argparse.Namespace, schema, split, runs: dict) -> dict:
+    """Tagger-predicted entities on the test split, then each relation model over their pairs."""
+    from extractor.checkpoint import load_tagger
+    from extractor.relations.ner import ner_examples, predicted_candidates
+    from extractor.scoring import score_spans
+
+    tagger = load_tagger(args.ner_model)
+    test = split["test"]
+    gold_ex, ner_stats = ner_examples(test)
+    load = os.getloadavg()
+    t0 = time.perf_counter()
+    spans = tagger.predict([s.text for s in test])
+    ner_seconds = time.perf_counter() - t0
+    ner = score_spans([ex.spans for ex in gold_ex], spans)
+    cands, texts = predicted_candidates(test, spans, schema)
+    gold_sets = gold_triples(test)
+    out = {"ner_model": str(args.ner_model), "ner_test_strict": ner.to_dict(),
+           "ner_sentences_per_s": round(len(test) / ner_seconds, 1), "ner_loadavg": load,
+           "gold_entities_flat_layer": vars(ner_stats), "predicted_candidates": len(cands), "runs": {}}
+    for name, predict in runs.items():
+        labels = predict(cands, texts)
+        out["runs"][name] = score_triples(gold_sets, candidate_triples(cands, labels)).as_dict()
+    return out
 
 
 def _rate(fn, n: int) -> dict:
@@ -123,23 +184,35 @@ def report(args: argparse.Namespace) -> dict:
     delta = runs["learned"]["gold_entities"]["micro"]["f1"] - runs["rules"]["gold_entities"]["micro"]["f1"]
     out["learned_minus_rules_f1_points"] = round(100 * delta, 2)
     out["target_met"] = delta >= 0.10
+    if args.ner_model:
+        out["end_to_end_predicted_entities"] = _end_to_end(args, schema, split, {
+            "rules": lambda c, t: rules.predict(c, t), "learned": lambda c, t: clf.predict(c, t)})
     out["torch_threads"] = torch.get_num_threads()
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("mode", choices=("train", "report"))
-    parser.add_argument("--model", required=True, help="checkpoint folder")
+    parser.add_argument("mode", choices=("train", "train-ner", "report"))
+    parser.add_argument("--model", help="relation checkpoint folder (train, report)")
+    parser.add_argument("--ner-model", type=Path, help="CMeIE-typed tagger checkpoint (train-ner; report: end to end)")
+    parser.add_argument("--kg", action=argparse.BooleanOptionalAction, default=True, help="train-ner: KG fusion")
+    parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--dim", type=int, default=100)
     parser.add_argument("--hidden", type=int, default=128)
     parser.add_argument("--pooling", default="start", choices=("start", "mean", "start+mean"))
+    parser.add_argument("--pairing", default="markers", choices=("markers", "shared"))
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--none-weight", type=float, default=1.0)
     parser.add_argument("--max-seconds", type=float, default=1500.0)
     parser.add_argument("--no-pretrained", dest="pretrained", action="store_false")
     args = parser.parse_args()
-    print(json.dumps(train(args) if args.mode == "train" else report(args), ensure_ascii=False))
+    if args.mode in ("train", "report") and not args.model:
+        parser.error(f"{args.mode} needs --model")
+    if args.mode == "train-ner" and not args.ner_model:
+        parser.error("train-ner needs --ner-model")
+    modes = {"train": train, "train-ner": train_ner, "report": report}
+    print(json.dumps(modes[args.mode](args), ensure_ascii=False, default=str))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Each record is cut into sentences (at 。！？；!?; and line breaks, as CMeIE's sentences are);
 within a sentence, every ordered pair of mentions whose types the checkpoint's schema allows is a
 candidate (at most ``max_distance`` characters apart and ``max_pairs`` per sentence, nearest pairs
-first), classified with the subject and object wrapped in marker tokens (:mod:`extractor.relations`).
+first), classified by the checkpoint's pairing (:mod:`extractor.relations.model`: the subject and
+object wrapped in marker tokens, or one shared encoding per sentence).
 Mention types are the tagger's (``Disease``, ``Drug``, ...) mapped to CMeIE's (:data:`NER_TO_CMEIE`).
 A predicted predicate becomes a relation with the probability of that predicate as its score.
 
@@ -55,7 +56,8 @@ class EntityMarkerConfig(BaseModel):
     """Override the checkpoint's tuned threshold on P(none)."""
     max_distance: int | None = Field(default=40, ge=0)
     """Skip pairs with more characters than this between the two mentions (``None``: no limit); most
-    record relations are close, and each candidate costs one encoding of its sentence."""
+    record relations are close, and with the ``markers`` pairing each candidate costs one encoding of its
+    sentence."""
     max_pairs: int = Field(default=256, ge=1)
     """Most candidates per sentence (nearest pairs first): a sentence with hundreds of mentions stays bounded."""
     precision: float = Field(default=0.5, gt=0.0, le=1.0)
@@ -78,10 +80,16 @@ class EntityMarkerRelations(ConfiguredPlugin):
 
     @classmethod
     def artifact_sha256(cls, config: EntityMarkerConfig) -> str:
-        """The checkpoint's weights hash."""
-        from extractor.plugins.tagger import weights_sha256
+        """The checkpoint's weights hash.
 
-        return weights_sha256(config.model_dir)
+        Raises:
+            RelationCheckpointError: The folder is not a relation checkpoint of this medkg's version.
+        """
+        from extractor.plugins.tagger import weights_sha256
+        from extractor.relations.predict import read_relation_meta
+
+        read_relation_meta(config.model_dir)
+        return weights_sha256(config.model_dir, "relation checkpoint")
 
     @property
     def classifier(self) -> Any:  # noqa: ANN401 - extractor.relations.predict.RelationClassifier

@@ -36,15 +36,15 @@ from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, SpanRes
 __all__ = ["TaggerPlugin", "TaggerPluginConfig", "checkpoint_kg_run", "weights_sha256"]
 
 
-def weights_sha256(model_dir: str | Path) -> str:
+def weights_sha256(model_dir: str | Path, what: str = "tagger checkpoint") -> str:
     """SHA-256 of a checkpoint's ``model.safetensors``.
 
     Raises:
-        FileNotFoundError: The folder has no ``model.safetensors``.
+        FileNotFoundError: The folder has no ``model.safetensors`` (the message names ``what`` it should be).
     """
     path = Path(model_dir).expanduser() / "model.safetensors"
     if not path.is_file():
-        raise FileNotFoundError(f"{path.parent}: not a tagger checkpoint (no model.safetensors)")
+        raise FileNotFoundError(f"{path.parent}: not a {what} (no model.safetensors)")
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -47,7 +47,7 @@ class RelationTrainConfig(_Closed):
     epochs: int = Field(default=10, ge=1)
     """Maximum epochs."""
     batch_size: int = Field(default=32, ge=1)
-    """Candidates per step."""
+    """Candidates per step (``shared``: whole sentences are added until a step holds at least this many)."""
     lr: float = Field(default=2e-3, gt=0.0)
     """Adam learning rate (use ~3e-5 for a pretrained transformers encoder)."""
     clip: float = Field(default=5.0, gt=0.0)
@@ -73,6 +73,9 @@ class RelationConfig(_Closed):
 
     encoder: RelationEncoderConfig = RelationEncoderConfig()
     """Encoder."""
+    pairing: Literal["markers", "shared"] = "markers"
+    """``markers``: one marked copy of the sentence per candidate (the seed's); ``shared``: one encoding per
+    sentence, candidates read from it (:mod:`extractor.relations.model`)."""
     lstm_layers: int = Field(default=1, ge=0)
     """BiLSTM layers over the encoder output (0: none; ``char`` needs at least 1 to see context)."""
     lstm_hidden: int = Field(default=128, ge=2)
@@ -84,7 +87,8 @@ class RelationConfig(_Closed):
     ffnn_hidden: int = Field(default=128, ge=1)
     """Hidden size of the classifier FFNN."""
     max_len: int = Field(default=320, ge=16)
-    """Tokens (characters + 4 markers) per candidate; longer ones are cropped around the two mentions."""
+    """Tokens (characters + 4 markers) per candidate, cropped around the two mentions when longer
+    (``shared``: characters per sentence window, :func:`~extractor.relations.model.shared_window`)."""
     max_pairs: int = Field(default=1024, ge=1)
     """Candidates per sentence at prediction time."""
     train: RelationTrainConfig = RelationTrainConfig()

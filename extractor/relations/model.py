@@ -1,4 +1,13 @@
-"""The entity-marker relation classifier: marked sentence -> encoder -> BiLSTM -> span pooling -> FFNN.
+"""The relation classifiers: marked sentence (or shared sentence) -> encoder -> BiLSTM -> span pooling -> FFNN.
+
+Two pairings (``RelationConfig.pairing``):
+
+- ``markers`` (the seed paper's): each candidate is its own marked copy of the sentence, so a sentence
+  with *k* candidates is encoded *k* times; the encoder sees which two mentions are asked about.
+- ``shared``: each sentence is encoded once, without markers; a candidate is represented by the
+  states at the first and last character of each mention, the max-pool of the states strictly between
+  the two, embeddings of the two entity types and of the signed, log-bucketed gap (:func:`gap_bucket`).
+  Its cost grows with sentences rather than candidates (the watcher's case: many mentions per sentence).
 
 Marker scheme (version :data:`~extractor.relations.config.RELATION_CHECKPOINT_VERSION`): the four
 tokens ``<S> </S> <O> </O>`` are appended to the character vocabulary and inserted around the subject
@@ -17,6 +26,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 from torch import nn
@@ -25,7 +36,8 @@ from extractor.relations.config import RelationConfig
 from extractor.relations.data import Mention
 from extractor.vocab import CharVocab
 
-__all__ = ["MARKERS", "RelationModule", "batch_tensors", "mark", "with_markers"]
+__all__ = ["MARKERS", "RelationModule", "SharedPairModule", "SharedRow", "batch_tensors", "gap_bucket", "mark",
+           "shared_tensors", "shared_window", "with_markers"]
 
 MARKERS = ("<S>", "</S>", "<O>", "</O>")
 
@@ -94,16 +106,10 @@ def mark(text: str, subject: Mention, obj: Mention, vocab: CharVocab, max_len: i
     return kept, (remap[0], remap[1], remap[2], remap[3])
 
 
-class RelationModule(nn.Module):
-    """Encoder (+ BiLSTM) -> pooled subject and object spans -> FFNN over ``none`` + predicates.
+class _Contextual(nn.Module):
+    """Encoder, then (optionally) a BiLSTM: ``(ids, lengths) -> (B, T, out_dim)``."""
 
-    Args:
-        config: The classifier config.
-        encoder: Maps ``(ids (B, T), mask (B, T))`` to ``(B, T, encoder.out_dim)``.
-        n_labels: Output classes (``none`` first).
-    """
-
-    def __init__(self, config: RelationConfig, encoder: nn.Module, n_labels: int) -> None:
+    def __init__(self, config: RelationConfig, encoder: nn.Module) -> None:
         super().__init__()
         self.config = config
         self.encoder = encoder
@@ -114,7 +120,32 @@ class RelationModule(nn.Module):
             self.lstm = nn.LSTM(dim, config.lstm_hidden, num_layers=config.lstm_layers, batch_first=True,
                                 bidirectional=True, dropout=config.dropout if config.lstm_layers > 1 else 0.0)
             dim = 2 * config.lstm_hidden
-        per_span = dim * (2 if config.pooling == "start+mean" else 1)
+        self.out_dim = dim
+
+    def contextual(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Ids (B, T) right-padded, lengths (B,) -> states (B, T, out_dim)."""
+        mask = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None].to(ids.device)
+        h = self.dropout(self.encoder(ids, mask))
+        if self.lstm is not None:
+            packed = nn.utils.rnn.pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            out, _ = self.lstm(packed)
+            h, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])
+            h = self.dropout(h)
+        return h
+
+
+class RelationModule(_Contextual):
+    """Encoder (+ BiLSTM) -> pooled subject and object spans -> FFNN over ``none`` + predicates.
+
+    Args:
+        config: The classifier config.
+        encoder: Maps ``(ids (B, T), mask (B, T))`` to ``(B, T, encoder.out_dim)``.
+        n_labels: Output classes (``none`` first).
+    """
+
+    def __init__(self, config: RelationConfig, encoder: nn.Module, n_labels: int) -> None:
+        super().__init__(config, encoder)
+        per_span = self.out_dim * (2 if config.pooling == "start+mean" else 1)
         self.ffnn = nn.Sequential(nn.Linear(2 * per_span, config.ffnn_hidden), nn.ReLU(), nn.Dropout(config.dropout),
                                   nn.Linear(config.ffnn_hidden, n_labels))
 
@@ -132,13 +163,7 @@ class RelationModule(nn.Module):
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor, spans: torch.Tensor) -> torch.Tensor:
         """Ids (B, T) long (right-padded), lengths (B,) long, spans (B, 4) long -> logits (B, n_labels)."""
-        mask = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None].to(ids.device)
-        h = self.dropout(self.encoder(ids, mask))
-        if self.lstm is not None:
-            packed = nn.utils.rnn.pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
-            out, _ = self.lstm(packed)
-            h, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])
-            h = self.dropout(h)
+        h = self.contextual(ids, lengths)
         rep = torch.cat([self._pool(h, spans[:, 0], spans[:, 1]), self._pool(h, spans[:, 2], spans[:, 3])], -1)
         return self.ffnn(rep)
 
@@ -153,3 +178,113 @@ def batch_tensors(rows: list[tuple[list[int], tuple[int, int, int, int]]], pad_i
     lengths = torch.tensor([len(r[0]) for r in rows], dtype=torch.long)
     spans = torch.tensor([r[1] for r in rows], dtype=torch.long, device=device)
     return torch.from_numpy(ids).to(device), lengths.to(device), spans
+
+
+#: Gap buckets per direction in :func:`gap_bucket`.
+GAP_BUCKETS = 8
+#: Size of the type and gap embeddings of :class:`SharedPairModule`.
+SMALL_EMB = 16
+
+
+def gap_bucket(s0: int, s1: int, o0: int, o1: int) -> int:
+    """Signed log2 bucket of the characters between subject ``[s0, s1)`` and object ``[o0, o1)``, shifted to >= 0.
+
+    Object after subject gives ``GAP_BUCKETS + 1 + b``, before gives ``GAP_BUCKETS - 1 - b`` with ``b`` in
+    ``0 .. GAP_BUCKETS - 1`` (adjacent mentions: ``b = 0``).
+
+    Example:
+        >>> gap_bucket(0, 2, 2, 4), gap_bucket(0, 2, 9, 11), gap_bucket(9, 11, 0, 2)
+        (9, 12, 4)
+    """
+    after = o0 >= s1
+    gap = o0 - s1 if after else s0 - o1
+    b = min(GAP_BUCKETS - 1, max(0, int(gap).bit_length()))
+    return GAP_BUCKETS + 1 + b if after else GAP_BUCKETS - 1 - b
+
+
+#: One candidate for :class:`SharedPairModule`: sentence key, character ids of the (windowed) sentence,
+#: ``(s0, s1, o0, o1)`` inside it (ends exclusive), ``(subject type id, object type id)``.
+SharedRow = tuple[object, tuple[int, ...], tuple[int, int, int, int], tuple[int, int]]
+
+
+def shared_window(length: int, lo: int, hi: int, max_len: int) -> tuple[int, int]:
+    """``[start, end)`` of the characters a ``shared`` candidate spanning ``[lo, hi)`` sees.
+
+    The whole sentence when it has at most ``max_len`` characters; otherwise ``max_len`` characters
+    starting at ``lo`` rounded down to a multiple of ``max_len // 4`` (so nearby pairs share a window),
+    moved left when it would run past the end.
+
+    Example:
+        >>> shared_window(50, 10, 20, 64), shared_window(500, 130, 140, 64), shared_window(500, 490, 499, 64)
+        ((0, 50), (128, 192), (436, 500))
+    """
+    if length <= max_len:
+        return 0, length
+    step = max(1, max_len // 4)
+    start = min((lo // step) * step, length - max_len)
+    return start, start + max_len
+
+
+class SharedPairModule(_Contextual):
+    """One encoding per sentence; per candidate: mention endpoints, between-context, types, gap -> FFNN.
+
+    Args:
+        config: The classifier config (``pooling`` adds the mention means when it includes ``mean``).
+        encoder: Maps ``(ids (B, T), mask (B, T))`` to ``(B, T, encoder.out_dim)``.
+        n_labels: Output classes (``none`` first).
+        n_types: Entity types (ids ``1 .. n_types``; 0 is an unknown type).
+    """
+
+    def __init__(self, config: RelationConfig, encoder: nn.Module, n_labels: int, n_types: int) -> None:
+        super().__init__(config, encoder)
+        self.with_mean = config.pooling in ("mean", "start+mean")
+        per_span = self.out_dim * (3 if self.with_mean else 2)
+        self.type_emb = nn.Embedding(n_types + 1, SMALL_EMB)
+        self.gap_emb = nn.Embedding(2 * GAP_BUCKETS + 1, SMALL_EMB)
+        width = 2 * per_span + self.out_dim + 3 * SMALL_EMB
+        self.ffnn = nn.Sequential(nn.Linear(width, config.ffnn_hidden), nn.ReLU(), nn.Dropout(config.dropout),
+                                  nn.Linear(config.ffnn_hidden, n_labels))
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, pairs: torch.Tensor, types: torch.Tensor
+                ) -> torch.Tensor:
+        """Sentences (S, T), lengths (S,); pairs (P, 6): sentence row, s0, s1, o0, o1, gap bucket; types (P, 2).
+
+        Returns logits (P, n_labels).
+        """
+        h = self.contextual(ids, lengths)
+        rows, s0, s1, o0, o1, gaps = pairs.unbind(1)
+        hp = h[rows]  # (P, T, D)
+        t = torch.arange(h.shape[1], device=h.device)[None, :]
+        parts = [h[rows, s0], h[rows, s1 - 1], h[rows, o0], h[rows, o1 - 1]]
+        if self.with_mean:
+            for a, b in ((s0, s1), (o0, o1)):
+                inside = ((t >= a[:, None]) & (t < b[:, None])).to(h.dtype)
+                parts.append((hp * inside[..., None]).sum(1) / inside.sum(1, keepdim=True).clamp(min=1.0))
+        lo, hi = torch.minimum(s1, o1), torch.maximum(s0, o0)
+        between = (t >= lo[:, None]) & (t < hi[:, None])
+        pooled = hp.masked_fill(~between[..., None], float("-inf")).amax(1)
+        parts.append(torch.where(between.any(1, keepdim=True), pooled, torch.zeros_like(pooled)))
+        parts += [self.type_emb(types[:, 0]), self.type_emb(types[:, 1]), self.gap_emb(gaps)]
+        return self.ffnn(torch.cat(parts, -1))
+
+
+def shared_tensors(rows: Sequence[SharedRow], pad_id: int, device: torch.device
+                   ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The inputs of :meth:`SharedPairModule.forward`: each distinct sentence key once."""
+    keys: dict[object, int] = {}
+    sentences: list[tuple[int, ...]] = []
+    pairs = np.zeros((len(rows), 6), dtype=np.int64)
+    types = np.zeros((len(rows), 2), dtype=np.int64)
+    for n, (key, ids, (s0, s1, o0, o1), (ts, to)) in enumerate(rows):
+        if key not in keys:
+            keys[key] = len(sentences)
+            sentences.append(ids)
+        pairs[n] = (keys[key], s0, s1, o0, o1, gap_bucket(s0, s1, o0, o1))
+        types[n] = (ts, to)
+    width = max(len(x) for x in sentences)
+    ids_arr = np.full((len(sentences), width), pad_id, dtype=np.int64)
+    for b, seq in enumerate(sentences):
+        ids_arr[b, :len(seq)] = seq
+    lengths = torch.tensor([len(x) for x in sentences], dtype=torch.long, device=device)
+    return (torch.from_numpy(ids_arr).to(device), lengths, torch.from_numpy(pairs).to(device),
+            torch.from_numpy(types).to(device))

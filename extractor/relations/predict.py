@@ -30,14 +30,24 @@ from safetensors.torch import load_file, save_file
 from extractor.encoders import CharEmbeddingEncoder, TransformersEncoder
 from extractor.relations.config import RELATION_CHECKPOINT_VERSION, RelationConfig
 from extractor.relations.data import NONE, Candidate, Schema
-from extractor.relations.model import MARKERS, RelationModule, batch_tensors, mark, with_markers
+from extractor.relations.model import (
+    MARKERS,
+    RelationModule,
+    SharedPairModule,
+    SharedRow,
+    batch_tensors,
+    mark,
+    shared_tensors,
+    shared_window,
+    with_markers,
+)
 from extractor.vocab import CLS, SEP, CharVocab
 
 if TYPE_CHECKING:
     from extractor.pretrain_emb import CharVectors
 
-__all__ = ["RelationCheckpointError", "RelationClassifier", "build_relation_classifier", "load_relation_classifier",
-           "save_relation_classifier"]
+__all__ = ["RelationCheckpointError", "RelationClassifier", "build_relation_classifier", "entity_types",
+           "load_relation_classifier", "read_relation_meta", "save_relation_classifier"]
 
 _REQUIRED = ("config.json", "model.safetensors", "vocab.json")
 
@@ -59,7 +69,8 @@ class RelationClassifier:
         threshold: A candidate is a relation when the (schema-masked) probability of ``none`` is below it.
     """
 
-    def __init__(self, config: RelationConfig, module: RelationModule, vocab: CharVocab, labels: Sequence[str],
+    def __init__(self, config: RelationConfig, module: RelationModule | SharedPairModule, vocab: CharVocab,
+                 labels: Sequence[str],
                  schema: Schema, device: str | torch.device | None = "cpu", threshold: float = 0.5) -> None:
         if not labels or labels[0] != NONE:
             raise ValueError(f"labels must start with {NONE!r}")
@@ -71,10 +82,46 @@ class RelationClassifier:
         self.module.to(self.device)
         self.threshold = threshold
         self._index = {label: i for i, label in enumerate(self.labels)}
+        self.type_index = {t: i + 1 for i, t in enumerate(entity_types(schema))}
 
     def encode(self, c: Candidate, text: str) -> tuple[list[int], tuple[int, int, int, int]]:
-        """Marked token ids and marker positions of one candidate."""
+        """Marked token ids and marker positions of one candidate (``markers`` pairing)."""
         return mark(text, c.subject, c.object, self.vocab, self.config.max_len)
+
+    def encode_all(self, candidates: Sequence[Candidate], texts: Mapping[str, str]) -> list:
+        """One model row per candidate: :meth:`encode` (``markers``) or a :data:`SharedRow` (``shared``)."""
+        if self.config.pairing == "markers":
+            return [self.encode(c, texts[c.sentence_id]) for c in candidates]
+        chars: dict[tuple[str, int, int], tuple[int, ...]] = {}
+        rows: list[SharedRow] = []
+        for c in candidates:
+            text, s, o = texts[c.sentence_id], c.subject, c.object
+            if s.start < o.end and o.start < s.end:
+                raise ValueError(f"subject {s.text!r} and object {o.text!r} overlap")
+            lo, hi = shared_window(len(text), min(s.start, o.start), max(s.end, o.end), self.config.max_len)
+            key = (c.sentence_id, lo, hi)
+            if key not in chars:
+                chars[key] = tuple(self.vocab.encode(text[lo:hi]))
+
+            def clip(a: int, b: int, lo: int = lo, hi: int = hi) -> tuple[int, int]:
+                a = min(max(a, lo), hi - 1)
+                return a - lo, max(a + 1, min(b, hi)) - lo
+
+            pos = (*clip(s.start, s.end), *clip(o.start, o.end))
+            rows.append((key, chars[key], pos, (self.type_index.get(s.type, 0), self.type_index.get(o.type, 0))))
+        return rows
+
+    def logits(self, rows: Sequence) -> torch.Tensor:
+        """Module output for rows from :meth:`encode_all` (on the module's device)."""
+        if self.config.pairing == "markers":
+            return self.module(*batch_tensors(list(rows), self.vocab.pad_id, self.device))
+        return self.module(*shared_tensors(rows, self.vocab.pad_id, self.device))
+
+    def order(self, rows: Sequence) -> list[int]:
+        """Row indices in batching order: by length, and (``shared``) a sentence's candidates together."""
+        if self.config.pairing == "markers":
+            return sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
+        return sorted(range(len(rows)), key=lambda i: (len(rows[i][1]), rows[i][0]))
 
     def allowed_mask(self, candidates: Sequence[Candidate]) -> np.ndarray:
         """(N, n_labels) bool: ``none`` and the predicates the schema allows for each signature."""
@@ -95,12 +142,12 @@ class RelationClassifier:
         out = np.zeros((len(candidates), len(self.labels)), dtype=np.float32)
         if not candidates:
             return out
-        rows = [self.encode(c, texts[c.sentence_id]) for c in candidates]
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
+        rows = self.encode_all(candidates, texts)
+        order = self.order(rows)
         allowed = torch.from_numpy(self.allowed_mask(candidates))
         for k in range(0, len(order), batch_size):
             idx = order[k:k + batch_size]
-            logits = self.module(*batch_tensors([rows[i] for i in idx], self.vocab.pad_id, self.device)).cpu()
+            logits = self.logits([rows[i] for i in idx]).cpu()
             logits = logits.masked_fill(~allowed[idx], float("-inf"))
             out[idx] = torch.softmax(logits, -1).numpy()
         return out
@@ -114,6 +161,11 @@ class RelationClassifier:
     def predict(self, candidates: Sequence[Candidate], texts: Mapping[str, str], batch_size: int = 64) -> list[str]:
         """One predicate or ``none`` per candidate (labels on the input are ignored)."""
         return self.decide(self.predict_proba(candidates, texts, batch_size))
+
+
+def entity_types(schema: Schema) -> list[str]:
+    """The schema's subject and object types, sorted (type ids of the ``shared`` pairing are 1 + index)."""
+    return sorted({r[0] for r in schema.rows} | {r[2] for r in schema.rows})
 
 
 def _vocab(config: RelationConfig, texts: Sequence[str], pretrained: CharVectors | None) -> CharVocab:
@@ -187,7 +239,9 @@ def build_relation_classifier(config: RelationConfig, labels: Sequence[str], sch
     if pretrained is not None and pretrained.char_vectors.shape[1] != config.encoder.dim:
         raise ValueError(f"pretrained vectors have {pretrained.char_vectors.shape[1]} dimensions, "
                          f"encoder.dim is {config.encoder.dim}")
-    module = RelationModule(config, _encoder(config, vocab, pretrained, encoder_dir), len(labels))
+    encoder = _encoder(config, vocab, pretrained, encoder_dir)
+    module = (RelationModule(config, encoder, len(labels)) if config.pairing == "markers"
+              else SharedPairModule(config, encoder, len(labels), len(entity_types(schema))))
     return RelationClassifier(config, module, vocab, labels, schema, device)
 
 
@@ -211,7 +265,13 @@ def save_relation_classifier(clf: RelationClassifier, out: str | Path, extra: Ma
     return out
 
 
-def _read_meta(folder: Path) -> dict:
+def read_relation_meta(folder: str | Path) -> dict:
+    """The ``config.json`` of a relation checkpoint folder, after checking its files and version.
+
+    Raises:
+        RelationCheckpointError: Missing folder or files, not JSON, or another checkpoint version.
+    """
+    folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise RelationCheckpointError(f"{folder}: not a relation checkpoint folder (no such directory)")
     missing = [f for f in _REQUIRED if not (folder / f).is_file()]
@@ -235,7 +295,7 @@ def load_relation_classifier(folder: str | Path, device: str | torch.device | No
         RelationCheckpointError: Missing files, another version, or weights that do not fit the config.
     """
     folder = Path(folder).expanduser()
-    meta = _read_meta(folder)
+    meta = read_relation_meta(folder)
     try:
         config = RelationConfig.model_validate(meta["config"])
         labels = [str(x) for x in meta["labels"]]

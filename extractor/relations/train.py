@@ -27,7 +27,6 @@ from torch import nn
 from extractor.relations.config import RELATION_CHECKPOINT_VERSION, RelationConfig
 from extractor.relations.data import NONE, Candidate, Schema
 from extractor.relations.evaluate import score_candidates
-from extractor.relations.model import batch_tensors
 from extractor.relations.predict import RelationClassifier, build_relation_classifier, save_relation_classifier
 from extractor.train import git_hash
 
@@ -77,17 +76,35 @@ def tune_threshold(clf: RelationClassifier, proba: np.ndarray, gold: Sequence[st
     return best
 
 
-def _epoch(clf: RelationClassifier, opt: torch.optim.Optimizer, loss_fn: nn.Module,
-           rows: list[tuple[list[int], tuple[int, int, int, int]]], targets: list[int], masks: np.ndarray,
-           batch_size: int, clip: float, rng: random.Random) -> float:
-    """One pass in length-bucketed shuffled batches; returns the mean loss."""
-    order = sorted(range(len(rows)), key=lambda i: (len(rows[i][0]), rng.random()))
-    batches = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
+def _batches(clf: RelationClassifier, rows: list, batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches: length buckets of candidates (``markers``) or of whole sentences (``shared``)."""
+    if clf.config.pairing == "markers":
+        order = sorted(range(len(rows)), key=lambda i: (len(rows[i][0]), rng.random()))
+        batches = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
+    else:
+        by_key: dict[object, list[int]] = {}
+        for i, row in enumerate(rows):
+            by_key.setdefault(row[0], []).append(i)
+        groups = sorted(by_key.values(), key=lambda g: (len(rows[g[0]][1]), rng.random()))
+        batches, current = [], []
+        for g in groups:
+            current += g
+            if len(current) >= batch_size:
+                batches.append(current)
+                current = []
+        if current:
+            batches.append(current)
     rng.shuffle(batches)
+    return batches
+
+
+def _epoch(clf: RelationClassifier, opt: torch.optim.Optimizer, loss_fn: nn.Module, rows: list,
+           targets: list[int], masks: np.ndarray, batch_size: int, clip: float, rng: random.Random) -> float:
+    """One pass over shuffled batches (:func:`_batches`); returns the mean loss."""
     clf.module.train()
     total = 0.0
-    for idx in batches:
-        logits = clf.module(*batch_tensors([rows[i] for i in idx], clf.vocab.pad_id, clf.device))
+    for idx in _batches(clf, rows, batch_size, rng):
+        logits = clf.logits([rows[i] for i in idx])
         logits = logits.masked_fill(~torch.from_numpy(masks[idx]).to(clf.device), -1e4)
         loss = loss_fn(logits, torch.tensor([targets[i] for i in idx], device=clf.device))
         opt.zero_grad()
@@ -128,7 +145,7 @@ def train_relations(config: RelationConfig, schema: Schema, train: Sequence[Cand
     clf = build_relation_classifier(config, labels, schema, texts=sorted(set(train_texts.values())),
                                     pretrained=pretrained, device=device)
     index = {label: i for i, label in enumerate(labels)}
-    rows = [clf.encode(c, train_texts[c.sentence_id]) for c in train]
+    rows = clf.encode_all(train, train_texts)
     targets = [index.get(c.label, 0) for c in train]
     masks = clf.allowed_mask(train)
     weight = torch.ones(len(labels), device=clf.device)

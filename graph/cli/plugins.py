@@ -45,12 +45,13 @@ def plugins_register(
     name: Annotated[str, typer.Argument(help="Plugin name (gazetteer-ner, cbt-kg-tagger, kg-linker, ...).")],
     version: Annotated[str | None, typer.Option(help="Plugin version (default: the newest installed).")] = None,
     config: Annotated[str | None, typer.Option(help="Plugin config as a JSON object.")] = None,
-    model: Annotated[Path | None, typer.Option(help="cbt-kg-tagger: the checkpoint folder.")] = None,
+    model: Annotated[Path | None, typer.Option(
+        help="cbt-kg-tagger or entity-marker-relations: the checkpoint folder.")] = None,
     enable: Annotated[bool, typer.Option("--enable", help="Enable it too.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Replace the config of a version that never ran.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Store an installed plugin in the graph (idempotent); ``--model DIR`` for the tagger."""
+    """Store an installed plugin in the graph (idempotent); ``--model DIR`` for a trained model."""
     from graph.db.connection import GraphClient
     from graph.watch.plugins import PluginError, register_plugin, tagger_config
 
@@ -62,10 +63,12 @@ def plugins_register(
         fail("--config must be a JSON object", code=2, as_json=as_json)
     try:
         with GraphClient.from_environment() as client:
-            if model is not None:
-                if name != "cbt-kg-tagger":
-                    raise PluginError(f"--model is for cbt-kg-tagger, not {name}")
+            if model is not None and name == "cbt-kg-tagger":
                 options = tagger_config(model, client, **options)
+            elif model is not None and name == "entity-marker-relations":
+                options = {"model_dir": str(model.expanduser().resolve()), **options}
+            elif model is not None:
+                raise PluginError(f"--model is for cbt-kg-tagger and entity-marker-relations, not {name}")
             stored = register_plugin(client, name, version, options, enable=enable, replace=replace)
     except PluginError as exc:
         fail(str(exc), code=2, as_json=as_json)

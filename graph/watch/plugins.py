@@ -140,7 +140,7 @@ def register_plugin(client: GraphClient, name: str, version: str | None = None,
     except ValidationError as exc:
         first = exc.errors()[0]
         raise PluginError(f"{name}: config field {'.'.join(map(str, first['loc']))!r}: {first['msg']}") from exc
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:  # a missing or unreadable checkpoint
         raise PluginError(f"{name}: {exc}") from exc
     stored_config = json.dumps(settings.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
     existing = {e.id: e for e in list_extractors(client)}.get(spec.id)
@@ -188,8 +188,8 @@ def load_plugin(extractor: StoredExtractor, context: Any) -> Any:  # noqa: ANN40
         raise PluginError(str(exc)) from exc
     except ValidationError as exc:
         raise PluginError(f"{extractor.id}: stored config does not fit the plugin: {exc.errors()[0]['msg']}") from exc
-    except FileNotFoundError as exc:
-        raise PluginError(f"{extractor.id}: artifact missing: {exc}") from exc
+    except (FileNotFoundError, ValueError) as exc:
+        raise PluginError(f"{extractor.id}: artifact missing or unreadable: {exc}") from exc
     if extractor.artifact_sha256 and artifact != extractor.artifact_sha256:
         raise PluginError(f"{extractor.id}: artifact checksum {artifact} differs from the registered "
                           f"{extractor.artifact_sha256}; register the new checkpoint as a new version")

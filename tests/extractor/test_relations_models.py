@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
 from extractor.relations.config import RelationConfig, RelationEncoderConfig, RelationTrainConfig
 from extractor.relations.data import NONE, Candidate, Mention, Schema, build_candidates
 from extractor.relations.evaluate import score_candidates
-from extractor.relations.model import MARKERS, mark, with_markers
+from extractor.relations.model import (
+    GAP_BUCKETS,
+    MARKERS,
+    SharedPairModule,
+    gap_bucket,
+    mark,
+    shared_tensors,
+    shared_window,
+    with_markers,
+)
 from extractor.relations.predict import RelationCheckpointError, load_relation_classifier, save_relation_classifier
 from extractor.relations.rules import RuleBaseline, RuleConfig
 from extractor.relations.train import train_relations
@@ -66,9 +76,10 @@ def test_mark_inserts_markers_and_crops():
         mark("胃炎", s, Mention(1, 2, "炎", "症状"), vocab, 40)
 
 
-def _tiny(epochs: int = 2, pooling: str = "start") -> RelationConfig:
+def _tiny(epochs: int = 2, pooling: str = "start", pairing: str = "markers") -> RelationConfig:
     return RelationConfig(encoder=RelationEncoderConfig(dim=8), lstm_hidden=16, ffnn_hidden=16, dropout=0.0,
-                          pooling=pooling, train=RelationTrainConfig(epochs=epochs, batch_size=4, lr=1e-2, seed=1))
+                          pooling=pooling, pairing=pairing,
+                          train=RelationTrainConfig(epochs=epochs, batch_size=4, lr=1e-2, seed=1))
 
 
 def test_train_save_load_predict_round_trip(tmp_path):
@@ -90,8 +101,6 @@ def test_train_save_load_predict_round_trip(tmp_path):
 
 
 def test_mean_pooling_and_pretrained_vectors(tmp_path):
-    import numpy as np
-
     from extractor.pretrain_emb import CharVectors
 
     train, texts = _toy()
@@ -139,3 +148,72 @@ def test_transformers_encoder_round_trip(tmp_path):
     clf = train_relations(cfg, SCHEMA, train, texts, [], {}).classifier
     loaded = load_relation_classifier(save_relation_classifier(clf, tmp_path / "tf"))
     assert loaded.predict(train, texts) == clf.predict(train, texts)
+
+
+def test_gap_bucket_and_shared_window():
+    assert gap_bucket(0, 2, 2, 4) == GAP_BUCKETS + 1  # adjacent, object after
+    assert gap_bucket(2, 4, 0, 2) == GAP_BUCKETS - 1  # adjacent, object before
+    assert gap_bucket(0, 2, 3, 5) < gap_bucket(0, 2, 6, 8) < gap_bucket(0, 2, 500, 502) == 2 * GAP_BUCKETS
+    assert gap_bucket(500, 502, 0, 2) == 0
+    assert shared_window(100, 5, 90, 100) == (0, 100)
+    lo, hi = shared_window(1000, 510, 530, 64)
+    assert (lo, hi) == (496, 560) and lo <= 510 and 530 <= hi
+    assert shared_window(1000, 990, 999, 64) == (936, 1000)
+
+
+@pytest.mark.parametrize("pooling", ["start", "start+mean"])
+def test_shared_pairing_trains_and_round_trips(tmp_path, pooling):
+    torch.set_num_threads(1)
+    train, texts = _toy(6)
+    val, val_texts = _toy()
+    result = train_relations(_tiny(3, pooling, "shared"), SCHEMA, train, texts, val, val_texts,
+                             out_dir=tmp_path / "rel")
+    assert isinstance(result.classifier.module, SharedPairModule)
+    assert result.best_val_f1 > 0.9, result.history
+    loaded = load_relation_classifier(tmp_path / "rel")
+    assert loaded.config.pairing == "shared" and isinstance(loaded.module, SharedPairModule)
+    assert loaded.predict(val, val_texts) == result.classifier.predict(val, val_texts)
+    assert torch.allclose(torch.from_numpy(loaded.predict_proba(val, val_texts)),
+                          torch.from_numpy(result.classifier.predict_proba(val, val_texts)))
+
+
+def test_shared_pairing_encodes_each_sentence_once():
+    train, texts = _toy()
+    clf = train_relations(_tiny(1, pairing="shared"), SCHEMA, train, texts, [], {}).classifier
+    text = "胃炎患者可见腹痛、咳嗽、发热与乏力，肺炎常由头痛引起。"
+    ms = [Mention(text.index(w), text.index(w) + 2, w, "疾病" if w.endswith("炎") else "症状")
+          for w in ("胃炎", "腹痛", "咳嗽", "发热", "乏力", "肺炎", "头痛")]
+    cands = build_candidates("s", text, ms, SCHEMA)
+    assert len(cands) == 10  # 2 diseases x 5 symptoms (symptom -> disease is not in the schema)
+    rows = clf.encode_all(cands, {"s": text})
+    ids, lengths, pairs, types = shared_tensors(rows, clf.vocab.pad_id, clf.device)
+    assert ids.shape[0] == 1 and int(lengths[0]) == len(text)  # one sentence row for ten candidates
+    for c, (_, s0, s1, o0, o1, _gap) in zip(cands, pairs.tolist(), strict=True):
+        assert text[s0:s1] == c.subject.text and text[o0:o1] == c.object.text
+    assert types[:, 0].tolist() == [clf.type_index["疾病"]] * 10
+    calls = []
+    hook = clf.module.encoder.register_forward_hook(lambda m, a, out: calls.append(a[0].shape[0]))
+    try:
+        clf.predict(cands, {"s": text}, batch_size=64)
+    finally:
+        hook.remove()
+    assert calls == [1]
+    # the same candidates one by one give the same probabilities as the shared batch
+    together = clf.predict_proba(cands, {"s": text})
+    alone = [clf.predict_proba([c], {"s": text})[0] for c in cands]
+    assert torch.allclose(torch.from_numpy(together), torch.from_numpy(np.stack(alone)), atol=1e-5)
+
+
+def test_shared_pairing_long_sentence_windows():
+    train, texts = _toy()
+    clf = train_relations(_tiny(1, pairing="shared").model_copy(update={"max_len": 32}), SCHEMA, train, texts,
+                          [], {}).classifier
+    text = "无" * 100 + "胃炎患者可见腹痛" + "无" * 100
+    far = Candidate("x", Mention(100, 102, "胃炎", "疾病"), Mention(106, 108, "腹痛", "症状"))
+    spread = Candidate("x", Mention(0, 2, "无无", "疾病"), Mention(200, 202, "无无", "症状"))
+    (key, ids, pos, _), (_, ids2, pos2, _) = clf.encode_all([far, spread], {"x": text})
+    assert len(ids) == 32 and key == ("x", 96, 128)
+    s0, s1, o0, o1 = pos
+    assert ids[s0:s1] == tuple(clf.vocab.encode("胃炎")) and ids[o0:o1] == tuple(clf.vocab.encode("腹痛"))
+    assert len(ids2) == 32 and 0 <= pos2[2] < pos2[3] <= 32  # clipped into its window, still a span
+    assert len(clf.predict([far, spread], {"x": text})) == 2

@@ -24,8 +24,9 @@ SCHEMA = Schema((("疾病", "临床表现", "症状"), ("疾病", "病因", "症
 TEMPLATES = {"临床表现": "{d}患者可见{s}。", "病因": "{d}常由{s}引起。", NONE: "{d}与{s}无关。"}
 
 
-@pytest.fixture(scope="module")
-def relation_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["markers", "shared"])
+def relation_model(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
+    """A tiny trained checkpoint of each pairing."""
     torch.set_num_threads(1)
     cands, texts = [], {}
     for k in range(6):
@@ -38,7 +39,7 @@ def relation_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 gold = {} if label == NONE else {(d, "疾病", s, "症状"): label}
                 cands.extend(build_candidates(sid, text, mentions, SCHEMA, gold=gold))
     config = RelationConfig(encoder=RelationEncoderConfig(dim=8), lstm_hidden=16, ffnn_hidden=16, dropout=0.0,
-                            train=RelationTrainConfig(epochs=3, batch_size=4, lr=1e-2, seed=1))
+                            pairing=request.param, train=RelationTrainConfig(epochs=3, batch_size=4, lr=1e-2, seed=1))
     out = tmp_path_factory.mktemp("relations")
     result = train_relations(config, SCHEMA, cands, texts, cands[:60], texts, out_dir=out)
     assert result.best_val_f1 > 0.9
