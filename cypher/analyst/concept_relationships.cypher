@@ -1,7 +1,7 @@
-// Relationships of one concept, in both directions, with their provenance.
-// Parameters: $id (business key).
-// Returns: type, outgoing (true when the concept is the head), other_id, other_name, sources,
-//   source_confidence, confidence, evidence_count, created_at, updated_at.
+// Relationships of one concept, in both directions, with their provenance (`outgoing` is true when
+// the concept is the head).
+// @param id: string  concept business key, e.g. 'Disease:肺炎'
+// @returns type, outgoing, other_id, other_name, sources, source_confidence, confidence, evidence_count, created_at, updated_at
 MATCH (c:Concept {id: $id})-[r]-(o:Concept)
 RETURN type(r) AS type, startNode(r) = c AS outgoing, o.id AS other_id, o.name AS other_name,
        r.sources AS sources, r.source_confidence AS source_confidence, r.confidence AS confidence,

@@ -1,5 +1,5 @@
-// Node counts per label (one pass over the nodes).
-// Parameters: none. Returns: label, count (one row per label in use).
+// Node counts per label (one pass over the nodes; one row per label in use).
+// @returns label, count
 MATCH (n)
 UNWIND labels(n) AS label
 RETURN label, count(*) AS count

@@ -1,5 +1,5 @@
-// Relationship counts per type (one pass over the relationships).
-// Parameters: none. Returns: type, count (one row per relationship type in use).
+// Relationship counts per type (one pass over the relationships; one row per type in use).
+// @returns type, count
 MATCH ()-[r]->()
 RETURN type(r) AS type, count(*) AS count
 ORDER BY type

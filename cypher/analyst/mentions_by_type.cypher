@@ -1,7 +1,6 @@
 // Current mentions per type, and how many of them are linked to a KG concept or to a candidate
 // concept (NIL) by a current link.
-// Parameters: none.
-// Returns: type, mentions, linked_kg, linked_candidate, unlinked.
+// @returns type, mentions, linked_kg, linked_candidate, unlinked
 MATCH (m:Mention)
 WHERE m.current
 OPTIONAL MATCH (m)-[l:REFERS_TO]->(c:Concept)

@@ -1,9 +1,9 @@
 // The provenance of record-derived concept-level relationships, down to record, span, extractor
 // version and run: for each current relation mention supporting a fact, its two mentions (text,
 // offsets, extractor, run) and the record. Without $fact_key, the facts with the most records first.
-// Parameters: $fact_key ('<head id>|<TYPE>|<tail id>', or null for the best supported facts), $limit.
-// Returns: head, type, tail, confidence, record_count, sources, record, subject, subject_span,
-//   object, object_span, predicate, relation_extractor, ner_extractor, run, run_started_at.
+// @param fact_key: string? = null  '<head id>|<TYPE>|<tail id>', or null for the best supported facts
+// @param limit: int = 20  most rows
+// @returns head, type, tail, confidence, record_count, sources, record, subject, subject_span, object, object_span, predicate, relation_extractor, ner_extractor, run, run_started_at
 MATCH (rm:RelationMention)
 WHERE rm.current AND rm.fact_key IS NOT NULL AND ($fact_key IS NULL OR rm.fact_key = $fact_key)
 MATCH (rm)-[:SUBJECT]->(s:Mention)<-[:HAS_MENTION]-(e:EMR)

@@ -1,0 +1,253 @@
+"""The analysts' query library and ``medkg query``: every file on a real graph, read-only by the server."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from pydantic import BaseModel, ConfigDict
+
+from extractor.plugin import ExtractionRecord, RecordResult, SpanResult
+from extractor.plugins.registry import register_class, unregister_class
+from graph.analyst.library import (
+    QueryError,
+    QueryParamError,
+    QueryRefusedError,
+    coerce_params,
+    get_spec,
+    library,
+    parse_header,
+    run_cypher,
+    run_library_query,
+)
+from graph.db.connection import GraphClient
+from graph.db.queries import CypherFileError
+from graph.kg.loader import LoadConfig, load_kg
+from graph.watch.config import IngestConfig, WatchConfig
+from graph.watch.ingest import ingest_path
+from graph.watch.plugins import register_plugin
+from graph.watch.worker import run_watcher_once
+
+REPO = Path(__file__).resolve().parents[3]
+ODD = "患者诉左耳蜗鸣音样不适。"  # a symptom the KG does not know: the linker makes it a candidate concept
+
+
+class NoConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OddSymptom:
+    """Finds 蜗鸣音样不适 (unknown to the KG) so that the NIL queue has an entry."""
+
+    name: ClassVar[str] = "odd-symptom-ner"
+    version: ClassVar[str] = "1"
+    kind: ClassVar[str] = "ner"
+    Config = NoConfig
+
+    def __init__(self, config: NoConfig, context: Any = None) -> None:  # noqa: ANN401
+        self.settings = config
+
+    @classmethod
+    def artifact_sha256(cls, config: object) -> None:
+        return None
+
+    def extract(self, records: list[ExtractionRecord]) -> list[RecordResult]:
+        out = []
+        for rec in records:
+            at = rec.text.find("蜗鸣音样不适")
+            spans = (SpanResult(at, at + 6, "Symptom", 0.9, "蜗鸣音样不适"),) if at >= 0 else ()
+            out.append(RecordResult(rec.id, spans))
+        return out
+
+
+@pytest.fixture
+def analysed(client: GraphClient) -> GraphClient:
+    """Sample KG + sample records (+ two records with the odd symptom) through one watcher cycle."""
+    load_kg(client, REPO / "data" / "sample" / "kg.tsv", LoadConfig(format="triples", source="sample"))
+    spec = register_class(OddSymptom)
+    try:
+        for name in ("gazetteer-ner", "odd-symptom-ner", "kg-linker", "cooccurrence-relations"):
+            register_plugin(client, name, enable=True)
+        ingest_path(client, REPO / "data" / "sample" / "emr.jsonl", IngestConfig(format="ccks"))
+        with client.session() as session:
+            for rid in ("odd-1", "odd-2"):
+                session.run("CREATE (:EMR {id: $id, text: $text})", id=rid, text=ODD).consume()
+        result = run_watcher_once(client, WatchConfig(device="cpu", backoff_seconds=0.0, batch_size=4))
+        assert result.done == 10 and result.failed == 0
+    finally:
+        unregister_class(spec.id)
+    return client
+
+
+def _dump(client: GraphClient) -> str:
+    """A digest of every node and relationship with all properties (the graph is unchanged iff equal)."""
+    with client.session() as session:
+        nodes = sorted(json.dumps([sorted(r["l"]), r["p"]], sort_keys=True, default=str) for r in session.run(
+            "MATCH (n) RETURN labels(n) AS l, properties(n) AS p"))
+        rels = sorted(json.dumps([r["t"], r["a"], r["b"], r["p"]], sort_keys=True, default=str) for r in session.run(
+            "MATCH (a)-[r]->(b) RETURN type(r) AS t, elementId(a) AS a, elementId(b) AS b, properties(r) AS p"))
+    return hashlib.sha256("\n".join(nodes + rels).encode()).hexdigest()
+
+
+def test_every_library_file_has_a_valid_header():
+    specs = library()
+    assert {"top_treatments", "disease_findings", "records_mentioning", "trace_record_fact",
+            "record_relations_not_in_kg", "kg_relations_unsupported", "mentions_by_month", "concept_neighbours",
+            "nil_queue", "run_coverage"} <= set(specs)
+    for spec in specs.values():
+        assert spec.description and spec.columns, spec.name
+        for p in spec.params:
+            assert p.help, (spec.name, p.name)
+    top = get_spec("top_treatments")
+    assert [(p.name, p.type, p.required) for p in top.params] == [("disease", "string", True), ("limit", "int", False)]
+    with pytest.raises(QueryError, match="no query 'nope' in the library; one of: .*top_treatments"):
+        get_spec("nope")
+
+
+@pytest.mark.parametrize(("header", "error"), [
+    ("// x\n// @param a: integer  help\n// @returns n\nRETURN $a AS n", "unknown type 'integer'"),
+    ("// x\n// @param a int\n// @returns n\nRETURN $a AS n", "expected '@param NAME: TYPE"),
+    ("// x\n// @param a: int = nope  help\n// @returns n\nRETURN $a AS n", "not a JSON literal"),
+    ("// x\n// @param a: int = null  help\n// @returns n\nRETURN $a AS n", "defaults to null but its type has no '?'"),
+    ("// x\n// @param a: int  help\nRETURN $a AS n", "no '// @returns' line"),
+    ("// x\n// @param a: int  help\n// @returns n\nRETURN $a + $b AS n", r"declares \['a'\] but the statement uses"),
+    ("// x\n// @colour red\n// @returns n\nRETURN 1 AS n", "unknown header tag '@colour'"),
+])
+def test_bad_headers_are_refused_with_the_line(header, error):
+    with pytest.raises(CypherFileError, match=error):
+        parse_header("analyst/bad", header)
+
+
+def test_parameters_are_validated_against_the_header():
+    spec = get_spec("records_mentioning")
+    assert coerce_params(spec, {"concepts": "Disease:糖尿病,Drug:二甲双胍"}) == {
+        "concepts": ["Disease:糖尿病", "Drug:二甲双胍"], "limit": 50}
+    assert coerce_params(spec, {"concepts": '["a","b"]', "limit": "3"}) == {"concepts": ["a", "b"], "limit": 3}
+    with pytest.raises(QueryParamError, match="needs parameter 'concepts' \\(list\\[string\\]\\)"):
+        coerce_params(spec, {})
+    with pytest.raises(QueryParamError, match="parameter 'limit' must be int, got '3.5'"):
+        coerce_params(spec, {"concepts": "a", "limit": "3.5"})
+    with pytest.raises(QueryParamError, match="has no parameter 'disease'; its parameters: concepts, limit"):
+        coerce_params(spec, {"concepts": "a", "disease": "x"})
+    with pytest.raises(QueryParamError, match="parameter 'limit' \\(int\\) cannot be null"):
+        coerce_params(spec, {"concepts": "a", "limit": "null"})
+    nil = get_spec("nil_queue")
+    assert coerce_params(nil, {"type": "null"})["type"] is None
+    with pytest.raises(QueryParamError, match="must be int, got True"):
+        coerce_params(nil, {"limit": True})
+
+
+def test_library_queries_on_a_processed_graph(analysed: GraphClient):
+    client = analysed
+
+    def rows(name: str, **params: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+        result = run_library_query(client, name, params)
+        assert result.columns == list(get_spec(name).columns) and not result.truncated
+        return result.rows
+
+    top = rows("top_treatments", disease="Disease:糖尿病")
+    assert [(r["treatment"], r["type"], r["records"], r["kg_common"], r["kg_recommends"]) for r in top] == [
+        ("Drug:二甲双胍", "Drug", 1, True, False)]
+    stroke = {r["treatment"]: r for r in rows("top_treatments", disease="Disease:脑梗死")}
+    assert set(stroke) == {"Drug:阿司匹林", "Drug:氯吡格雷"}
+    assert stroke["Drug:氯吡格雷"]["kg_recommends"] and stroke["Drug:阿司匹林"]["kg_common"]
+    assert rows("top_treatments", disease="Disease:no such disease") == []
+
+    findings = rows("disease_findings", disease="Disease:糖尿病")
+    assert findings and all(r["records"] == 1 and r["share"] == 1.0 for r in findings)
+    texts = {r["name"] for r in findings}
+    assert {"空腹血糖", "糖化血红蛋白"} <= texts, texts
+    drugs = rows("disease_findings", disease="Disease:糖尿病", types=["Drug"])
+    assert [(r["concept"], r["records"], r["kg_has_symptom"]) for r in drugs] == [
+        ("Drug:二甲双胍", 1, False), ("Drug:氨氯地平", 1, False)]  # emr-0001 also treats its hypertension
+
+    both = rows("records_mentioning", concepts=["Disease:糖尿病", "Drug:二甲双胍"])
+    assert [r["record"] for r in both] == ["emr-0001"]
+    assert {(m["concept"], m["text"]) for m in both[0]["mentions"]} == {("Disease:糖尿病", "糖尿病"),
+                                                                       ("Drug:二甲双胍", "二甲双胍")}
+    text = run_cypher(client, "MATCH (e:EMR {id: 'emr-0001'}) RETURN e.text AS t").rows[0]["t"]
+    assert all(text[m["start"]:m["end"]] == m["text"] for m in both[0]["mentions"])
+    assert rows("records_mentioning", concepts=["Disease:糖尿病", "Disease:脑梗死"]) == []
+    assert rows("records_mentioning", concepts=["Disease:糖尿病", "Drug:not in the graph"]) == []
+
+    trace = rows("trace_record_fact", fact_key="Disease:糖尿病|TREATED_WITH|Drug:二甲双胍")
+    assert [(r["record"], r["subject"], r["object"], r["relation_extractor"]) for r in trace] == [
+        ("emr-0001", "糖尿病", "二甲双胍", "cooccurrence-relations@1")]
+
+    added = rows("record_relations_not_in_kg", type="TREATED_WITH")
+    assert ("Disease:糖尿病", "Drug:二甲双胍") in {(r["head"], r["tail"]) for r in added}
+    assert all(r["type"] == "TREATED_WITH" and r["extractors"] == ["cooccurrence-relations@1"] for r in added)
+    assert rows("record_relations_not_in_kg", min_records=2) == []
+
+    unsupported = rows("kg_relations_unsupported", type="HAS_SYMPTOM")
+    for r in unsupported:
+        assert r["common_records"] >= 1 and r["sources"] == ["sample"]
+    supported = {(r["head"], r["tail"]) for r in rows("record_relations_not_in_kg", limit=500)}
+    assert not supported & {(r["head"], r["tail"]) for r in unsupported}
+
+    months = rows("mentions_by_month")
+    total = sum(r["mentions"] for r in months)
+    assert total == sum(r["mentions"] for r in client.read("analyst/mentions_by_type"))
+    assert all(len(r["month"]) == 7 and r["month"][4] == "-" for r in months)
+    assert {r["type"] for r in rows("mentions_by_month", type="Drug")} == {"Drug"}
+
+    nil = rows("nil_queue")
+    assert [(r["name"], r["type"], r["mentions"], r["records"], sorted(r["examples"])) for r in nil] == [
+        ("蜗鸣音样不适", "Symptom", 2, 2, ["odd-1", "odd-2"])]
+    assert rows("nil_queue", type="Drug") == []
+
+    coverage = rows("run_coverage")
+    assert len(coverage) == 3 and sum(r["done"] for r in coverage) == 10
+    assert all(r["status"] == "done" and r["seconds"] > 0 and r["records_per_s"] > 0 and len(r["extractors"]) == 4
+               for r in coverage)
+    assert sum(r["mentions"] for r in coverage) == total
+
+
+def test_nearest_concepts_by_the_vector_index(client: GraphClient):
+    from embeddings.config import KGEConfig
+    from graph.kge.workflow import train_graph_embeddings
+
+    load_kg(client, REPO / "data" / "sample" / "kg.tsv", LoadConfig(format="triples", source="sample"))
+    train_graph_embeddings(client, KGEConfig(model="TransE", dim=8, epochs=2, seed=1))
+    near = run_library_query(client, "concept_neighbours", {"id": "Disease:糖尿病", "k": "3"}).rows
+    exact = run_library_query(client, "concept_neighbours_scan", {"id": "Disease:糖尿病", "k": "3"}).rows
+    assert len(near) == 3 and "Disease:糖尿病" not in {r["id"] for r in near}
+    assert all(0.0 <= r["score"] <= 1.0 for r in near)
+    assert [r["id"] for r in near][0] == [r["id"] for r in exact][0]
+
+
+WRITES = [
+    "CREATE (:Intruder {x: 1})",
+    "MERGE (c:Concept {id: 'Disease:糖尿病'}) SET c.name = 'changed'",
+    "MATCH (c:Concept) SET c.pwned = true",
+    "MATCH (c:Concept) DETACH DELETE c",
+    "MATCH (c:Concept) WITH c LIMIT 1 CALL (c) { CREATE (c)-[:X]->(:Intruder) } RETURN count(*) AS n",
+    "MATCH (c:Concept) REMOVE c.name",
+]
+
+
+def test_the_server_refuses_every_write_and_the_graph_is_unchanged(analysed: GraphClient):
+    before = _dump(analysed)
+    for statement in WRITES:
+        with pytest.raises(QueryRefusedError, match="tried to write; .*AccessMode"):
+            run_cypher(analysed, statement)
+    assert _dump(analysed) == before
+
+
+def test_ad_hoc_errors_limits_and_timeouts(analysed: GraphClient):
+    with pytest.raises(QueryError, match="Cypher syntax error"):
+        run_cypher(analysed, "MATCH (n RETURN n")
+    with pytest.raises(QueryError, match="--cypher is empty"):
+        run_cypher(analysed, "  ")
+    cut = run_cypher(analysed, "UNWIND range(1, 10) AS x RETURN x", row_limit=4)
+    assert cut.truncated and [r["x"] for r in cut.rows] == [1, 2, 3, 4] and "first 4 rows" in cut.note
+    whole = run_cypher(analysed, "UNWIND range(1, 4) AS x RETURN x", row_limit=4)
+    assert not whole.truncated and whole.note is None
+    with pytest.raises(QueryError, match="transaction timeout"):
+        run_cypher(analysed, "UNWIND range(1, 100000000) AS x WITH x WHERE x % 7 = 3 RETURN count(*) AS n",
+                   timeout=0.5)
+    nodes = run_cypher(analysed, "MATCH (c:Concept {id: $id}) RETURN c", {"id": "Disease:糖尿病"}).rows
+    assert nodes[0]["c"]["labels"] == ["Concept", "Disease"] and nodes[0]["c"]["properties"]["name"] == "糖尿病"
