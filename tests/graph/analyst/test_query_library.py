@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
-from pydantic import BaseModel, ConfigDict
+from analyst_helpers import build_processed_graph, graph_digest
 
-from extractor.plugin import ExtractionRecord, RecordResult, SpanResult
-from extractor.plugins.registry import register_class, unregister_class
 from graph.analyst.library import (
     QueryError,
     QueryParamError,
@@ -26,70 +22,13 @@ from graph.analyst.library import (
 from graph.db.connection import GraphClient
 from graph.db.queries import CypherFileError
 from graph.kg.loader import LoadConfig, load_kg
-from graph.watch.config import IngestConfig, WatchConfig
-from graph.watch.ingest import ingest_path
-from graph.watch.plugins import register_plugin
-from graph.watch.worker import run_watcher_once
 
 REPO = Path(__file__).resolve().parents[3]
-ODD = "患者诉左耳蜗鸣音样不适。"  # a symptom the KG does not know: the linker makes it a candidate concept
-
-
-class NoConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class OddSymptom:
-    """Finds 蜗鸣音样不适 (unknown to the KG) so that the NIL queue has an entry."""
-
-    name: ClassVar[str] = "odd-symptom-ner"
-    version: ClassVar[str] = "1"
-    kind: ClassVar[str] = "ner"
-    Config = NoConfig
-
-    def __init__(self, config: NoConfig, context: Any = None) -> None:  # noqa: ANN401
-        self.settings = config
-
-    @classmethod
-    def artifact_sha256(cls, config: object) -> None:
-        return None
-
-    def extract(self, records: list[ExtractionRecord]) -> list[RecordResult]:
-        out = []
-        for rec in records:
-            at = rec.text.find("蜗鸣音样不适")
-            spans = (SpanResult(at, at + 6, "Symptom", 0.9, "蜗鸣音样不适"),) if at >= 0 else ()
-            out.append(RecordResult(rec.id, spans))
-        return out
 
 
 @pytest.fixture
 def analysed(client: GraphClient) -> GraphClient:
-    """Sample KG + sample records (+ two records with the odd symptom) through one watcher cycle."""
-    load_kg(client, REPO / "data" / "sample" / "kg.tsv", LoadConfig(format="triples", source="sample"))
-    spec = register_class(OddSymptom)
-    try:
-        for name in ("gazetteer-ner", "odd-symptom-ner", "kg-linker", "cooccurrence-relations"):
-            register_plugin(client, name, enable=True)
-        ingest_path(client, REPO / "data" / "sample" / "emr.jsonl", IngestConfig(format="ccks"))
-        with client.session() as session:
-            for rid in ("odd-1", "odd-2"):
-                session.run("CREATE (:EMR {id: $id, text: $text})", id=rid, text=ODD).consume()
-        result = run_watcher_once(client, WatchConfig(device="cpu", backoff_seconds=0.0, batch_size=4))
-        assert result.done == 10 and result.failed == 0
-    finally:
-        unregister_class(spec.id)
-    return client
-
-
-def _dump(client: GraphClient) -> str:
-    """A digest of every node and relationship with all properties (the graph is unchanged iff equal)."""
-    with client.session() as session:
-        nodes = sorted(json.dumps([sorted(r["l"]), r["p"]], sort_keys=True, default=str) for r in session.run(
-            "MATCH (n) RETURN labels(n) AS l, properties(n) AS p"))
-        rels = sorted(json.dumps([r["t"], r["a"], r["b"], r["p"]], sort_keys=True, default=str) for r in session.run(
-            "MATCH (a)-[r]->(b) RETURN type(r) AS t, elementId(a) AS a, elementId(b) AS b, properties(r) AS p"))
-    return hashlib.sha256("\n".join(nodes + rels).encode()).hexdigest()
+    return build_processed_graph(client)
 
 
 def test_every_library_file_has_a_valid_header():
@@ -230,11 +169,11 @@ WRITES = [
 
 
 def test_the_server_refuses_every_write_and_the_graph_is_unchanged(analysed: GraphClient):
-    before = _dump(analysed)
+    before = graph_digest(analysed)
     for statement in WRITES:
         with pytest.raises(QueryRefusedError, match="tried to write; .*AccessMode"):
             run_cypher(analysed, statement)
-    assert _dump(analysed) == before
+    assert graph_digest(analysed) == before
 
 
 def test_ad_hoc_errors_limits_and_timeouts(analysed: GraphClient):

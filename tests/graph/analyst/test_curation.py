@@ -1,0 +1,166 @@
+"""Curators: list, prune (dry run, batches, audit), restore exactly and idempotently, merge candidates, conflicts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from analyst_helpers import build_processed_graph, graph_dump
+
+from graph.curate.actions import (
+    CurationError,
+    PruneCriteria,
+    curation_log,
+    list_low_confidence,
+    merge_candidate,
+    prune,
+    restore,
+)
+from graph.db.connection import GraphClient
+
+AUDIT = ("CurationAction", "PrunedTriple")
+
+
+@pytest.fixture
+def processed(client: GraphClient) -> GraphClient:
+    return build_processed_graph(client)
+
+
+def _one(client: GraphClient, cypher: str, **params: object) -> object:
+    with client.session() as session:
+        return session.run(cypher, params).single(strict=True)[0]
+
+
+def test_list_by_confidence_type_and_origin(processed: GraphClient):
+    everything = list_low_confidence(processed, PruneCriteria(below=1.0))
+    assert everything == sorted(everything, key=lambda r: (r["confidence"], r["head"], r["type"], r["tail"]))
+    low = list_low_confidence(processed, PruneCriteria(below=0.5))
+    assert low and all(r["confidence"] < 0.5 for r in low)
+    assert all(r["record_count"] > 0 and r["kg_sources"] == [] for r in low)  # KG facts are 0.8 here
+    records = list_low_confidence(processed, PruneCriteria(below=1.0, origin="records"))
+    kg = list_low_confidence(processed, PruneCriteria(below=1.0, origin="kg"))
+    assert all(r["record_count"] > 0 for r in records) and all(r["kg_sources"] for r in kg)
+    both = {(r["head"], r["type"], r["tail"]) for r in records} & {(r["head"], r["type"], r["tail"]) for r in kg}
+    assert both, "a KG fact that records support too is in both lists"
+    treated = list_low_confidence(processed, PruneCriteria(below=1.0, type="TREATED_WITH"))
+    assert treated and {r["type"] for r in treated} == {"TREATED_WITH"}
+    total = _one(processed, "MATCH (:Concept)-[r]->(:Concept) WHERE coalesce(r.confidence, 0) < 1.0 RETURN count(r)")
+    assert len(everything) == total
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"below": 1.5}, "--below must be a number in 0..1, got 1.5"),
+    ({"below": -0.1}, "--below must be a number in 0..1"),
+    ({"below": "0.5"}, "--below must be a number in 0..1, got '0.5'"),
+    ({"below": 0.5, "type": "HAS_SYMPTOM) DETACH DELETE (n"}, "unknown relationship type"),
+    ({"below": 0.5, "origin": "rumour"}, "--origin must be 'kg' or 'records'"),
+])
+def test_bad_criteria_are_refused(kwargs, message):
+    with pytest.raises(CurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        PruneCriteria(**kwargs)
+
+
+def test_prune_then_restore_leaves_the_graph_identical(processed: GraphClient):
+    client = processed
+    before = graph_dump(client)
+    criteria = PruneCriteria(below=0.5, origin="records")
+    dry = prune(client, criteria, actor="dr.li", reason="review", apply=False)
+    assert dry.status == "dry-run" and dry.selected > 3 and dry.pruned == 0 and dry.action_id is None
+    assert graph_dump(client) == before  # a dry run writes nothing, not even an audit node
+
+    done = prune(client, criteria, actor="dr.li", reason="low confidence, one record", apply=True, batch_size=2)
+    assert (done.status, done.pruned, done.selected) == ("done", dry.selected, dry.selected)
+    assert done.batches == -(-dry.selected // 2)
+    assert list_low_confidence(client, criteria) == []
+    assert _one(client, "MATCH (:CurationAction {id: $id})-[:PRUNED]->(p:PrunedTriple) RETURN count(p)",
+                id=done.action_id) == done.pruned
+    archived = _one(client, "MATCH (p:PrunedTriple) RETURN p {.*} AS p LIMIT 1")
+    assert set(archived["pruned_keys"]) <= set(archived) and archived["pruned_head"].startswith("Disease:")
+    log = curation_log(client)
+    assert [(a["kind"], a["status"], a["actor"], a["count"]) for a in log] == [
+        ("prune", "done", "dr.li", done.pruned)]
+    assert json.loads(log[0]["criteria"]) == {"below": 0.5, "origin": "records"}
+
+    back = restore(client, done.action_id, actor="dr.wang", reason="pruned too much")
+    assert back["restored"] == done.pruned
+    assert graph_dump(client, skip=AUDIT) == before  # every relationship back with all its properties
+    again = restore(client, done.action_id, actor="dr.wang", reason="again")
+    assert again["restored"] == 0 and "already restored by " + back["restore_id"] in again["note"]
+    assert graph_dump(client, skip=AUDIT) == before
+    kinds = [(a["kind"], a["status"], a["target"]) for a in curation_log(client)]
+    assert kinds == [("restore", "done", done.action_id), ("prune", "restored", None)]
+
+
+def test_prune_of_nothing_is_a_no_op(processed: GraphClient):
+    before = graph_dump(processed)
+    nothing = prune(processed, PruneCriteria(below=0.0), actor="dr.li", reason="x", apply=True)
+    assert (nothing.selected, nothing.pruned, nothing.status, nothing.action_id) == (0, 0, "nothing to prune", None)
+    assert graph_dump(processed) == before
+    with pytest.raises(CurationError, match="--actor is required"):
+        prune(processed, PruneCriteria(below=0.5), actor=" ", reason="x", apply=True)
+    with pytest.raises(CurationError, match="--reason is required"):
+        prune(processed, PruneCriteria(below=0.5), actor="dr.li", reason="", apply=True)
+    with pytest.raises(CurationError, match="no curation action 'prune-nope'"):
+        restore(processed, "prune-nope", actor="dr.li")
+    assert graph_dump(processed) == before
+
+
+def test_an_interrupted_prune_is_partial_and_restorable(processed: GraphClient):
+    client = processed
+    before = graph_dump(client)
+    criteria = PruneCriteria(below=0.5)
+    batches = []
+
+    def stop_after_first(n: int) -> None:
+        batches.append(n)
+        raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        prune(client, criteria, actor="dr.li", reason="x", apply=True, batch_size=3, on_batch=stop_after_first)
+    (action,) = curation_log(client)
+    assert action["status"] == "partial" and action["count"] == 3 == batches[0]
+    assert len(list_low_confidence(client, criteria)) == len(prune(client, criteria, actor="a", reason="b").triples)
+    restore(client, action["id"], actor="dr.li", reason="undo the partial prune")
+    assert graph_dump(client, skip=AUDIT) == before
+
+
+def test_restore_refuses_a_relationship_recreated_since(processed: GraphClient):
+    client = processed
+    done = prune(client, PruneCriteria(below=0.5, type="TREATED_WITH"), actor="dr.li", reason="x", apply=True)
+    assert done.pruned > 0
+    head, tail = done.triples[0]["head"], done.triples[0]["tail"]
+    with client.session() as session:  # e.g. the watcher derived it again from a new record
+        session.run("MATCH (h:Concept {id: $h}), (t:Concept {id: $t}) "
+                    "CREATE (h)-[:TREATED_WITH {confidence: 0.9}]->(t)", h=head, t=tail).consume()
+    before = graph_dump(client)
+    with pytest.raises(CurationError, match=f"1 relationship\\(s\\) were re-created since it ran \\({head} "
+                                            f"-\\[TREATED_WITH\\]-> {tail}\\).*nothing changed"):
+        restore(client, done.action_id, actor="dr.li")
+    assert graph_dump(client) == before
+
+
+def test_merge_a_candidate_and_undo_it(processed: GraphClient):
+    client = processed
+    before = graph_dump(client)
+    candidate = _one(client, "MATCH (c:Concept {status: 'candidate'}) RETURN c.id")
+    assert candidate == "candidate:Symptom:蜗鸣音样不适"
+    with pytest.raises(CurationError, match="is Symptom but 'Disease:糖尿病' is Disease; merge within one type"):
+        merge_candidate(client, candidate, "Disease:糖尿病", actor="dr.li", reason="x")
+    with pytest.raises(CurationError, match="'Symptom:头痛' is not a candidate concept"):
+        merge_candidate(client, "Symptom:头痛", "Symptom:耳鸣", actor="dr.li", reason="x")
+    with pytest.raises(CurationError, match="no concept 'Symptom:nope' to merge into"):
+        merge_candidate(client, candidate, "Symptom:nope", actor="dr.li", reason="x")
+    assert graph_dump(client) == before
+    target = _one(client, "MATCH (c:Symptom) WHERE c.status = 'curated' RETURN c.id ORDER BY c.id LIMIT 1")
+    merged = merge_candidate(client, candidate, target, actor="dr.li", reason="same finding, other wording")
+    assert merged["moved"] == 2 and merged["alias_added"]
+    assert _one(client, "MATCH (:Mention)-[l:REFERS_TO]->(c:Concept {id: $id}) WHERE l.curated_by = $a "
+                        "RETURN count(l)", id=target, a=merged["action_id"]) == 2
+    assert "蜗鸣音样不适" in _one(client, "MATCH (c:Concept {id: $id}) RETURN c.aliases", id=target)
+    assert _one(client, "MATCH (c:Concept {id: $id}) RETURN c.status", id=candidate) == "merged"
+    undone = restore(client, merged["action_id"], actor="dr.wang", reason="not the same")
+    assert undone["restored"] == 2
+    assert graph_dump(client, skip=AUDIT) == before
+    assert restore(client, merged["action_id"], actor="dr.wang")["restored"] == 0
+    assert graph_dump(client, skip=AUDIT) == before
+    assert [a["kind"] for a in curation_log(client)] == ["restore", "merge"]
