@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 
-.PHONY: venv launcher demo test lint bench clean
+.PHONY: venv launcher chromium demo test lint bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python 3.11+ needed, found {sys.version}"'
@@ -24,7 +24,19 @@ launcher: venv
 demo: launcher
 	$(VENV)/bin/medkg demo
 
-test: launcher lint
+# The Neo4j Browser test (tests/graph/db/test_browser.py) drives Debian's headless Chromium and its
+# WebDriver; installed with apt-get when missing (as root, or through sudo).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+chromium:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  echo "installing Debian's chromium and chromium-driver for the Neo4j Browser test"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver \
+	    || { echo "error: could not install chromium and chromium-driver with apt-get" >&2; exit 1; }; \
+	fi
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  || { echo "error: chromium or chromedriver is still missing from PATH" >&2; exit 1; }
+
+test: launcher lint chromium
 	$(VENV)/bin/python -m pytest
 
 lint: venv

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -36,14 +36,33 @@ def db_build(as_json: JsonFlag = False) -> None:
          lambda p: out.print(f"launcher built in {p['launcher_dir']}"))
 
 
+BrowserFlag = Annotated[bool, typer.Option(
+    "--browser", help="Also serve Neo4j Browser over HTTP on 127.0.0.1 (same user and password); "
+    "without it HTTP stays off.")]
+HttpPortOption = Annotated[int | None, typer.Option(
+    "--http-port", min=1, max=65535, help="HTTP port of Neo4j Browser (default: MEDKG_NEO4J_HTTP_PORT, else 7474).")]
+
+
 @db_app.command("start")
-def db_start(as_json: JsonFlag = False) -> None:
+def db_start(as_json: JsonFlag = False, browser: BrowserFlag = False, http_port: HttpPortOption = None) -> None:
     """Start the embedded Neo4j (builds the launcher on first use) and wait until Bolt answers."""
+    if http_port is not None and not browser:
+        fail("--http-port needs --browser", code=2, as_json=as_json)
+    server = _local()
     try:
-        status = _local().start()
+        status = server.start(browser=browser, http_port=http_port)
+    except ValueError as exc:
+        fail(str(exc), code=2, as_json=as_json)
     except Exception as exc:  # noqa: BLE001 - report any start failure as a message, not a trace
         fail(str(exc), code=1, as_json=as_json)
-    emit(status.to_dict(), as_json, _status_render)
+
+    def render(payload: dict[str, Any]) -> None:
+        _status_render(payload)
+        if payload["browser_url"]:
+            out.print(f"Neo4j Browser: {payload['browser_url']}  (log in as neo4j with the password in "
+                      f"{server.password_file})", highlight=False, soft_wrap=True)
+
+    emit(status.to_dict(), as_json, render)
 
 
 @db_app.command("stop")

@@ -43,6 +43,9 @@ class MedkgSettings(BaseSettings):
     neo4j_port: int = Field(default=7687, ge=1, le=65535)
     """Bolt port of the embedded Neo4j (it always listens on 127.0.0.1)."""
 
+    neo4j_http_port: int = Field(default=7474, ge=1, le=65535)
+    """HTTP port of Neo4j Browser when the embedded Neo4j starts with ``--browser`` (127.0.0.1 only)."""
+
     neo4j_heap: str = "1g"
     """Java heap of the embedded Neo4j (``-Xmx``); keep it at 1g or below on small machines."""
 

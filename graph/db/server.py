@@ -1,8 +1,10 @@
 """The embedded default Neo4j: a real Neo4j 5.26 LTS Community server that medkg runs itself.
 
 The official ``org.neo4j:neo4j`` artifacts from Maven Central, run by a one-class Java launcher kept in
-``graph/db/launcher`` and built with Maven on first use; Bolt on ``127.0.0.1`` only, auth enabled. The home
-folder holds ``data/``, ``logs/`` (Neo4j's logs), ``password`` (0600), ``neo4j.pid`` and ``launcher.log``.
+``graph/db/launcher`` and built with Maven on first use; Bolt on ``127.0.0.1`` only, auth enabled. With
+``start(browser=True)`` Neo4j's own web server also serves Neo4j Browser (``org.neo4j.client:neo4j-browser``)
+on ``http://127.0.0.1:<http_port>/browser/``; it logs in over Bolt with the same password. The home folder
+holds ``data/``, ``logs/`` (Neo4j's logs), ``password`` (0600), ``neo4j.pid`` and ``launcher.log``.
 
 Example:
     >>> from pathlib import Path
@@ -28,6 +30,8 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -39,13 +43,15 @@ import psutil
 if TYPE_CHECKING:
     from graph.db.config import MedkgSettings
 
-__all__ = ["NEO4J_VERSION", "LauncherBuildError", "LocalNeo4j", "free_port", "Neo4jServerError", "PasswordFileError",
-           "PortInUseError", "ServerStatus"]
+__all__ = ["BROWSER_VERSION", "NEO4J_VERSION", "LauncherBuildError", "LocalNeo4j", "free_port", "Neo4jServerError",
+           "PasswordFileError", "PortInUseError", "ServerStatus"]
 
 log = logging.getLogger(__name__)
 
 NEO4J_VERSION = "5.26.30"
 """The Neo4j release the launcher's pom.xml pins."""
+BROWSER_VERSION = "5.24.0"
+"""The Neo4j Browser release (``org.neo4j.client:neo4j-browser``) the launcher's pom.xml pins."""
 
 MIN_JAVA = 17
 MIN_MAVEN = "3.6.3"
@@ -74,7 +80,7 @@ class LauncherBuildError(Neo4jServerError):
 
 
 class PortInUseError(Neo4jServerError):
-    """Another program already listens on the Bolt port."""
+    """Another program already listens on the Bolt (or the Browser's HTTP) port."""
 
 
 class PasswordFileError(Neo4jServerError):
@@ -94,6 +100,8 @@ class ServerStatus:
         data_dir: Neo4j's database files.
         port: the Bolt port (on 127.0.0.1).
         log_file: the launcher's log (Neo4j's own logs are in ``<home>/logs``).
+        http_port: the HTTP port (on 127.0.0.1) when the server runs with Neo4j Browser, else None.
+        browser_url: where Neo4j Browser is served when it runs with it, else None.
     """
 
     running: bool
@@ -104,6 +112,8 @@ class ServerStatus:
     data_dir: Path
     port: int
     log_file: Path
+    http_port: int | None = None
+    browser_url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form (paths as strings)."""
@@ -114,12 +124,13 @@ class LocalNeo4j:
     """The embedded default Neo4j."""
 
     def __init__(self, home: Path, port: int = 7687, heap: str = "1g", pagecache: str = "512m",
-                 launcher_dir: Path | None = None) -> None:
+                 launcher_dir: Path | None = None, http_port: int = 7474) -> None:
         """Describe a server; nothing is built, started or written here.
 
         Args:
             home: the server's folder (created on first start).
             port: Bolt port on 127.0.0.1.
+            http_port: HTTP port on 127.0.0.1 for Neo4j Browser, used by ``start(browser=True)``.
             heap: Java heap (``-Xmx``), e.g. ``1g``.
             pagecache: Neo4j page cache, e.g. ``512m``.
             launcher_dir: where the Java launcher is built; default from :class:`MedkgSettings`.
@@ -127,15 +138,16 @@ class LocalNeo4j:
         Raises:
             ValueError: the port or a memory size is malformed.
         """
-        if not 1 <= port <= 65535:
-            raise ValueError(f"port must be in 1..65535, got {port}")
+        for name, number in (("port", port), ("http_port", http_port)):
+            if not 1 <= number <= 65535:
+                raise ValueError(f"{name} must be in 1..65535, got {number}")
         for name, size in (("heap", heap), ("pagecache", pagecache)):
             if not _SIZE.match(size.strip().lower()):
                 raise ValueError(f"{name} must look like 512m or 1g, got {size!r}")
         self.home = Path(home).expanduser().absolute()
         self.data_dir, self.log_file = self.home / "data", self.home / "launcher.log"
         self.password_file, self.pid_file = self.home / "password", self.home / "neo4j.pid"
-        self.port = port
+        self.port, self.http_port = port, http_port
         self.heap = heap.strip().lower()
         self.pagecache = pagecache.strip().lower()
         if launcher_dir is None:
@@ -148,7 +160,8 @@ class LocalNeo4j:
     def from_settings(cls, settings: MedkgSettings) -> LocalNeo4j:
         """The embedded server the ``MEDKG_*`` settings describe."""
         return cls(settings.neo4j_home, port=settings.neo4j_port, heap=settings.neo4j_heap,
-                   pagecache=settings.neo4j_pagecache, launcher_dir=settings.launcher_build_dir)
+                   pagecache=settings.neo4j_pagecache, launcher_dir=settings.launcher_build_dir,
+                   http_port=settings.neo4j_http_port)
 
     @property
     def uri(self) -> str:
@@ -231,8 +244,8 @@ class LocalNeo4j:
         return classpath
 
     def status(self) -> ServerStatus:
-        """Whether the server runs, with its pid and version; never starts anything."""
-        pid = self._running_pid()
+        """Whether the server runs, with its pid, version and Browser URL; never starts anything."""
+        pid, cmdline = self._running()
         version = None
         if pid is not None:
             try:
@@ -240,38 +253,55 @@ class LocalNeo4j:
             except Neo4jServerError as exc:
                 log.warning("%s", exc)
         running = version is not None
+        http_port = _option(cmdline, "--http-port") if running else None
         return ServerStatus(running=running, uri=self.uri if running else None, pid=pid, version=version,
-                            home=self.home, data_dir=self.data_dir, port=self.port, log_file=self.log_file)
+                            home=self.home, data_dir=self.data_dir, port=self.port, log_file=self.log_file,
+                            http_port=http_port, browser_url=_browser_url(http_port) if http_port else None)
 
-    def start(self, timeout: float = 180) -> ServerStatus:
+    def start(self, timeout: float = 180, *, browser: bool = False, http_port: int | None = None) -> ServerStatus:
         """Start the server and wait until Bolt accepts the password; a no-op when it already runs.
 
         Args:
             timeout: seconds to wait for the server to answer (the build is not counted).
+            browser: also serve Neo4j Browser over HTTP on 127.0.0.1 (without it HTTP stays disabled).
+            http_port: the Browser's HTTP port; default the ``http_port`` given to the constructor.
 
         Raises:
+            ValueError: ``http_port`` is out of range or equals the Bolt port.
             LauncherBuildError: the launcher cannot be built.
-            PortInUseError: another program listens on the port.
-            Neo4jServerError: the server exited or did not answer in time (with the log's tail).
+            PortInUseError: another program listens on the Bolt or the HTTP port.
+            Neo4jServerError: the server exited or did not answer in time (with the log's tail), or it
+                already runs without the Browser (or with it on another port) when ``browser`` is asked for.
         """
+        http = (http_port or self.http_port) if browser else None
+        if http is not None and (not 1 <= http <= 65535 or http == self.port):
+            raise ValueError(f"the Browser's HTTP port must be in 1..65535 and differ from Bolt's {self.port}, "
+                             f"got {http}")
         if (current := self.status()).running:
+            if http is not None and current.http_port != http:
+                serving = f"Neo4j Browser on port {current.http_port}" if current.http_port else "no Neo4j Browser"
+                raise Neo4jServerError(f"Neo4j already runs on {self.uri} with {serving}; stop it first "
+                                       f"(medkg db stop) to start it with the Browser on port {http}")
             return current
         classpath = self.build()
         java = _java_executable()
         self.password()
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         with _file_lock(self.home / ".lock"):
-            if self._running_pid() is not None:  # alive but not answering (yet): give it the timeout
+            if self._running()[0] is not None:  # alive but not answering (yet): give it the timeout
                 self._wait_ready(None, time.monotonic() + timeout)
                 return self.status()
-            _check_port_free(self.port)
+            _check_port_free(self.port, "Bolt", "MEDKG_NEO4J_PORT")
+            if http is not None:
+                _check_port_free(http, "HTTP (Neo4j Browser)", "--http-port or MEDKG_NEO4J_HTTP_PORT")
             (self.home / "logs").mkdir(exist_ok=True)
             if self.log_file.exists():
                 self.log_file.replace(self.log_file.with_suffix(".log.1"))
             cmd = [java, f"-Xmx{self.heap}", f"-Xms{_initial_heap(self.heap)}", *JVM_OPTIONS,
                    "-cp", os.pathsep.join(str(p) for p in classpath), LAUNCHER_CLASS,
                    "--home", str(self.home), "--port", str(self.port),
-                   "--password-file", str(self.password_file), "--pagecache", self.pagecache]
+                   "--password-file", str(self.password_file), "--pagecache", self.pagecache,
+                   *(["--http-port", str(http)] if http is not None else [])]
             log.info("starting Neo4j %s on %s (home %s)", NEO4J_VERSION, self.uri, self.home)
             started = time.monotonic()
             with open(self.log_file, "ab") as out:  # detached: it outlives this Python process
@@ -280,6 +310,8 @@ class LocalNeo4j:
             self.pid_file.write_text(f"{proc.pid}\n", encoding="utf-8")
             try:
                 self._wait_ready(proc, time.monotonic() + timeout)
+                if http is not None:
+                    _wait_browser(http, time.monotonic() + 30)
             except BaseException:
                 self._terminate(proc.pid, 30)
                 raise
@@ -288,25 +320,25 @@ class LocalNeo4j:
 
     def stop(self, timeout: float = 60) -> ServerStatus:
         """Stop the server cleanly (SIGTERM; SIGKILL only after ``timeout``); a no-op when stopped."""
-        pid = self._running_pid()
+        pid, _ = self._running()
         if pid is not None:
             log.info("stopping Neo4j (pid %d)", pid)
             self._terminate(pid, timeout)
         self.pid_file.unlink(missing_ok=True)
         return self.status()
 
-    def _running_pid(self) -> int | None:
-        """Pid from the pid file if that process is alive and is this server's launcher."""
+    def _running(self) -> tuple[int | None, list[str]]:
+        """(pid, command line) of this server's live launcher process, else (None, [])."""
         try:
             pid = int(self.pid_file.read_text(encoding="utf-8").strip())
             proc = psutil.Process(pid)
             if proc.status() == psutil.STATUS_ZOMBIE:
-                return None
+                return None, []
             cmdline = proc.cmdline()
         except (OSError, ValueError, psutil.Error):
-            return None
-        ours = LAUNCHER_CLASS in cmdline and str(self.home) in cmdline and str(self.port) in cmdline
-        return pid if ours else None
+            return None, []
+        ours = LAUNCHER_CLASS in cmdline and str(self.home) in cmdline and _option(cmdline, "--port") == self.port
+        return (pid, cmdline) if ours else (None, [])
 
     def _probe(self, timeout: float = 5.0) -> str | None:
         """Neo4j's version if Bolt answers and accepts the password, else None (raises if it refuses it)."""
@@ -443,7 +475,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _check_port_free(port: int) -> None:
+def _check_port_free(port: int, what: str, setting: str) -> None:
     """Raise PortInUseError if something listens on 127.0.0.1:port (or on all interfaces)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -451,7 +483,37 @@ def _check_port_free(port: int) -> None:
             sock.bind(("127.0.0.1", port))
         except OSError as exc:
             raise PortInUseError(f"port {port} on 127.0.0.1 is already in use by another program; stop it or "
-                                 f"pick another port for the embedded Neo4j (MEDKG_NEO4J_PORT)") from exc
+                                 f"pick another {what} port for the embedded Neo4j ({setting})") from exc
+
+
+def _option(cmdline: list[str], name: str) -> int | None:
+    """The integer value of ``name`` on a launcher command line, or None."""
+    try:
+        return int(cmdline[cmdline.index(name) + 1])
+    except (ValueError, IndexError):
+        return None
+
+
+def _browser_url(http_port: int) -> str:
+    return f"http://127.0.0.1:{http_port}/browser/"
+
+
+def _wait_browser(http_port: int, deadline: float) -> None:
+    """Wait until Neo4j's web server serves the Browser's page (it starts before the READY line)."""
+    url = _browser_url(http_port)
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    while True:
+        try:
+            with direct.open(url, timeout=5) as response:
+                if response.status == 200 and b"<html" in response.read(4096).lower():
+                    return
+                problem = f"HTTP {response.status} without a page"
+        except (urllib.error.URLError, OSError) as exc:
+            problem = str(exc)
+        if time.monotonic() > deadline:
+            raise Neo4jServerError(f"Neo4j started but does not serve Neo4j Browser at {url} ({problem}); "
+                                   "its log is in the server's logs/neo4j.log")
+        time.sleep(0.25)
 
 
 def _initial_heap(heap: str) -> str:

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,21 +28,28 @@ import org.neo4j.io.ByteUnit;
 import org.neo4j.kernel.internal.Version;
 import org.neo4j.logging.Level;
 import org.neo4j.logging.log4j.Log4jLogProvider;
+import org.neo4j.server.configuration.ConfigurableServerModules;
+import org.neo4j.server.configuration.ServerSettings;
 
 /**
  * medkg's embedded default Neo4j: a Neo4j 5.26 Community DBMS with a loopback-only Bolt connector.
  *
- * <p>Usage: {@code Neo4jLauncher --home DIR --port N --password-file F [--pagecache 512m]}.
+ * <p>Usage: {@code Neo4jLauncher --home DIR --port N --password-file F [--pagecache 512m] [--http-port N]}.
  *
  * <p>Start-up runs in two phases so that nobody can log in with a stale or default password:
  * <ol>
  *   <li>the DBMS starts with Bolt disabled, the {@code neo4j} user gets the password read from the
  *       password file (as a query parameter, never on the command line or in a log), without a forced
  *       change, and the DBMS shuts down again;</li>
- *   <li>the DBMS starts with Bolt on {@code 127.0.0.1:<port>} only, auth enabled, HTTP disabled.</li>
+ *   <li>the DBMS starts with Bolt on {@code 127.0.0.1:<port>} only, auth enabled, HTTP disabled unless
+ *       {@code --http-port} is given.</li>
  * </ol>
- * Then one line {@code MEDKG_NEO4J_READY version=... port=...} goes to stdout and the launcher blocks
- * until the JVM is asked to stop (SIGTERM / SIGINT), when a shutdown hook shuts the DBMS down cleanly.
+ * With {@code --http-port N}, phase 2 also starts Neo4j's own web server on {@code 127.0.0.1:N} with only
+ * its Browser module (the Neo4j Browser bundle from the {@code neo4j-browser} jar at {@code /browser/},
+ * plus the discovery document at {@code /} that tells the Browser where Bolt is); the Browser logs in over
+ * Bolt (WebSocket) with the same users and passwords.
+ * Then one line {@code MEDKG_NEO4J_READY version=... port=... [http_port=...]} goes to stdout and the
+ * launcher blocks until the JVM is asked to stop (SIGTERM / SIGINT), when a shutdown hook shuts the DBMS down cleanly.
  */
 public final class Neo4jLauncher {
 
@@ -64,7 +72,8 @@ public final class Neo4jLauncher {
             run(options);
         } catch (IllegalArgumentException e) {
             System.err.println("medkg launcher: " + e.getMessage());
-            System.err.println("usage: Neo4jLauncher --home DIR --port N --password-file F [--pagecache 512m]");
+            System.err.println("usage: Neo4jLauncher --home DIR --port N --password-file F [--pagecache 512m]"
+                    + " [--http-port N]");
             System.exit(2);
         } catch (Throwable e) {
             System.err.println("medkg launcher: Neo4j failed to start: " + e);
@@ -92,11 +101,13 @@ public final class Neo4jLauncher {
             stopDbms(bootstrap);
         }
 
-        // Phase 2: Bolt on loopback, auth enabled.
+        // Phase 2: Bolt on loopback, auth enabled; HTTP (the Browser) on loopback if asked for.
         if (startDbms(options, true) == null) {
             return;
         }
-        System.out.println("MEDKG_NEO4J_READY version=" + Version.getNeo4jVersion() + " port=" + options.port);
+        String http = options.httpPort > 0 ? " http_port=" + options.httpPort : "";
+        System.out.println("MEDKG_NEO4J_READY version=" + Version.getNeo4jVersion() + " port=" + options.port
+                + http);
         System.out.flush();
         Thread.currentThread().join();
     }
@@ -122,16 +133,17 @@ public final class Neo4jLauncher {
 
     private static DatabaseManagementServiceBuilder builder(Options options, boolean bolt) {
         SocketAddress boltAddress = new SocketAddress(LOOPBACK, options.port);
-        return new DatabaseManagementServiceBuilder(options.home)
+        boolean http = bolt && options.httpPort > 0;
+        DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(options.home)
                 .setUserLogProvider(new Log4jLogProvider(userLog, Level.INFO))
-                // Network: Bolt on loopback only (phase 2), nothing else listens.
+                // Network: Bolt on loopback only (phase 2), nothing else listens unless --http-port.
                 .setConfig(GraphDatabaseSettings.default_listen_address, new SocketAddress(LOOPBACK))
                 .setConfig(GraphDatabaseSettings.default_advertised_address, new SocketAddress(LOOPBACK))
                 .setConfig(BoltConnector.enabled, bolt)
                 .setConfig(BoltConnector.listen_address, boltAddress)
                 .setConfig(BoltConnector.advertised_address, boltAddress)
                 .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
-                .setConfig(HttpConnector.enabled, false)
+                .setConfig(HttpConnector.enabled, http)
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.routing_enabled, false)
                 // Bolt stops after the databases; its Netty event loops need no 2 x 5 s quiet period then.
@@ -146,6 +158,17 @@ public final class Neo4jLauncher {
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "1 files")
                 .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(32))
                 .setConfig(GraphDatabaseSettings.check_point_interval_time, Duration.ofMinutes(5));
+        if (http) {
+            SocketAddress httpAddress = new SocketAddress(LOOPBACK, options.httpPort);
+            builder.setConfig(HttpConnector.listen_address, httpAddress)
+                    .setConfig(HttpConnector.advertised_address, httpAddress)
+                    // The Browser only: no HTTP Cypher endpoints, no Query API, no extensions.
+                    .setConfig(ServerSettings.http_enabled_modules, EnumSet.of(ConfigurableServerModules.BROWSER))
+                    // Nothing outside this machine is reachable, and none of it is asked for.
+                    .setConfig(ServerSettings.allow_telemetry, false)
+                    .setConfig(ServerSettings.http_logging_enabled, false);
+        }
+        return builder;
     }
 
     /** Gives the neo4j user {@code password}, with no forced change, through the embedded API. */
@@ -204,6 +227,7 @@ public final class Neo4jLauncher {
         int port = -1;
         Path passwordFile;
         long pagecache = ByteUnit.parse("512m");
+        int httpPort = -1;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -218,11 +242,15 @@ public final class Neo4jLauncher {
                     case "--port" -> o.port = parsePort(value);
                     case "--password-file" -> o.passwordFile = Path.of(value).toAbsolutePath();
                     case "--pagecache" -> o.pagecache = parseBytes(value);
+                    case "--http-port" -> o.httpPort = parsePort(value);
                     default -> throw new IllegalArgumentException("unknown option " + name);
                 }
             }
             if (o.home == null || o.port < 0 || o.passwordFile == null) {
                 throw new IllegalArgumentException("--home, --port and --password-file are required");
+            }
+            if (o.httpPort == o.port) {
+                throw new IllegalArgumentException("--http-port must differ from --port");
             }
             return o;
         }
