@@ -24,13 +24,14 @@ launcher: venv
 demo: launcher
 	$(VENV)/bin/medkg demo
 
-# The Neo4j Browser test (tests/graph/db/test_browser.py) drives Debian's headless Chromium and its
-# WebDriver; installed with apt-get when missing (as root, or through sudo).
+# The Neo4j Browser and report tests drive Debian's headless Chromium and its WebDriver, and their
+# screenshots need a CJK font; installed with apt-get when missing (as root, or through sudo).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 chromium:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-	  echo "installing Debian's chromium and chromium-driver for the Neo4j Browser test"; \
-	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+	    || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+	  echo "installing Debian's chromium, chromium-driver and a CJK font for the Browser and report tests"; \
+	  $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver fonts-wqy-zenhei \
 	    || { echo "error: could not install chromium and chromium-driver with apt-get" >&2; exit 1; }; \
 	fi
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \

@@ -8,8 +8,10 @@
    ``cooccurrence-relations``) and enable them; a tagger registered earlier
    (``medkg plugins register cbt-kg-tagger --model DIR --enable``) runs too;
 6. one watcher cycle;
-7. a summary read back from the graph: mentions per type, linked vs candidate concepts, and one
-   fact traced to its record, span, extractor version and run.
+7. a summary read back from the graph: mentions per type, linked vs candidate concepts, one
+   fact traced to its record, span, extractor version and run, and one query of the analysts'
+   library (``top_treatments`` of the disease with the most record-derived treatments), as
+   ``medkg query`` runs it.
 
 Every step is idempotent: a second demo finds the records DONE and changes nothing.
 """
@@ -50,6 +52,17 @@ def _embed(client: GraphClient, progress: Any) -> dict[str, Any]:  # noqa: ANN40
     return {"run_id": result.run_id, "trained": True, "seconds": result.seconds["total"]}
 
 
+def _library_query(client: GraphClient) -> dict[str, Any] | None:
+    from graph.analyst.library import run_library_query
+
+    ranked = run_library_query(client, "diseases_by_records", {"limit": 1}).rows
+    if not ranked or not ranked[0]["treatments"]:
+        return None
+    disease = ranked[0]["disease"]
+    result = run_library_query(client, "top_treatments", {"disease": disease, "limit": 5})
+    return {"command": f"medkg query top_treatments --param disease={disease}", **result.to_dict()}
+
+
 def run_demo(progress: Callable[[str, int], Callable[[int], None]] | None = None,
              log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run the demo and return a JSON-friendly summary."""
@@ -81,8 +94,9 @@ def run_demo(progress: Callable[[str, int], Callable[[int], None]] | None = None
         stats = graph_stats(client)
         mentions = client.read("analyst/mentions_by_type")
         traced = client.read("analyst/trace_record_fact", fact_key=None, limit=1)
+        library_query = _library_query(client)
     for row in traced:
         row["run_started_at"] = str(row["run_started_at"]) if row["run_started_at"] is not None else None
     return {"database": info.describe(), "load": load.to_dict(), "embedding": embedding, "ingest": ingest.to_dict(),
             "watch": cycle.to_dict(), "mentions": mentions, "trace": traced[0] if traced else None,
-            "stats": stats.to_dict()}
+            "stats": stats.to_dict(), "query": library_query}

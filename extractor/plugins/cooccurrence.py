@@ -11,8 +11,8 @@ pair is a relation with
 
 capped at 1. Predicates are CMeIE's (``药物治疗``, ``手术治疗``, ``实验室检查``, ``影像学检查``,
 ``临床表现``, ``发病部位``); the graph maps them to relationship types. This is a baseline: its
-precision (``precision`` in the config, used by the graph's confidence rule) is an estimate until the
-learned relation extractor measures it.
+precision (``precision`` in the config, used by the graph's confidence rule) is an estimate, not
+measured on records (the learned ``entity-marker-relations`` takes its own from validation).
 
 Example:
     >>> from extractor.plugin import SpanResult

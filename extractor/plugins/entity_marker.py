@@ -50,8 +50,9 @@ class EntityMarkerConfig(BaseModel):
 
     model_dir: str
     """Checkpoint folder (``extractor.relations``)."""
-    batch_size: int = Field(default=64, ge=1)
-    """Candidates per forward pass."""
+    batch_size: int | None = Field(default=None, ge=1)
+    """Candidates per forward pass (default: 64 with the ``markers`` pairing, 256 with ``shared``, whose
+    cost is per sentence rather than per candidate)."""
     threshold: float | None = Field(default=None, gt=0.0, le=1.0)
     """Override the checkpoint's tuned threshold on P(none)."""
     max_distance: int | None = Field(default=40, ge=0)
@@ -134,7 +135,8 @@ class EntityMarkerRelations(ConfiguredPlugin):
         relations: list[list[RelationResult]] = [[] for _ in records]
         if candidates:
             clf = self.classifier
-            proba = clf.predict_proba(candidates, texts, self.settings.batch_size)
+            size = self.settings.batch_size or (64 if clf.config.pairing == "markers" else 256)
+            proba = clf.predict_proba(candidates, texts, size)
             labels = clf.decide(proba, self.settings.threshold)
             for (i, (subject, obj)), label, row in zip(owners, labels, proba, strict=True):
                 if label != "none":

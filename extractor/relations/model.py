@@ -253,17 +253,22 @@ class SharedPairModule(_Contextual):
         """
         h = self.contextual(ids, lengths)
         rows, s0, s1, o0, o1, gaps = pairs.unbind(1)
-        hp = h[rows]  # (P, T, D)
-        t = torch.arange(h.shape[1], device=h.device)[None, :]
         parts = [h[rows, s0], h[rows, s1 - 1], h[rows, o0], h[rows, o1 - 1]]
-        if self.with_mean:
+        if self.with_mean:  # span means from prefix sums: O(pairs x dim), not O(pairs x length x dim)
+            csum = torch.cat([h.new_zeros(h.shape[0], 1, h.shape[2]), h.cumsum(1)], 1)
             for a, b in ((s0, s1), (o0, o1)):
-                inside = ((t >= a[:, None]) & (t < b[:, None])).to(h.dtype)
-                parts.append((hp * inside[..., None]).sum(1) / inside.sum(1, keepdim=True).clamp(min=1.0))
+                parts.append((csum[rows, b] - csum[rows, a]) / (b - a).clamp(min=1).to(h.dtype)[:, None])
+        # max-pool of the states strictly between the two mentions, over a window as wide as the widest gap
         lo, hi = torch.minimum(s1, o1), torch.maximum(s0, o0)
-        between = (t >= lo[:, None]) & (t < hi[:, None])
-        pooled = hp.masked_fill(~between[..., None], float("-inf")).amax(1)
-        parts.append(torch.where(between.any(1, keepdim=True), pooled, torch.zeros_like(pooled)))
+        width = (hi - lo).clamp(min=0)
+        span = int(width.max()) if len(width) else 0
+        pooled = h.new_zeros(len(rows), h.shape[2])
+        if span > 0:
+            offsets = torch.arange(span, device=h.device)[None, :]
+            window = h[rows[:, None], (lo[:, None] + offsets).clamp(max=h.shape[1] - 1)]  # (P, span, D)
+            window = window.masked_fill(~(offsets < width[:, None])[..., None], float("-inf")).amax(1)
+            pooled = torch.where((width > 0)[:, None], window, pooled)
+        parts.append(pooled)
         parts += [self.type_emb(types[:, 0]), self.type_emb(types[:, 1]), self.gap_emb(gaps)]
         return self.ffnn(torch.cat(parts, -1))
 

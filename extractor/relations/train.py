@@ -55,6 +55,8 @@ class RelationTrainResult:
     checkpoint_version: int = RELATION_CHECKPOINT_VERSION
     git_hash: str | None = None
     out_dir: str | None = None
+    val_precision: float | None = None
+    """Micro precision on the validation candidates at the chosen threshold (the plugin's default ``precision``)."""
 
     def summary(self) -> dict:
         """Everything but the classifier, JSON-ready."""
@@ -179,11 +181,13 @@ def train_relations(config: RelationConfig, schema: Schema, train: Sequence[Cand
         clf.module.load_state_dict(best_state)
     clf.threshold = best[2]
     clf.module.eval()
+    val_precision = round(score_candidates(gold_val, clf.predict(val, val_texts)).micro.precision, 4) if val else None
     result = RelationTrainResult(clf, best[1], best[0] if val else float("nan"), best[2], len(history),
                                  round(time.perf_counter() - t0, 2), len(train), len(val), history,
                                  config.model_dump(mode="json"), git_hash=git_hash(),
-                                 out_dir=str(out_dir) if out_dir is not None else None)
+                                 out_dir=str(out_dir) if out_dir is not None else None, val_precision=val_precision)
     if out_dir is not None:
-        save_relation_classifier(clf, out_dir, {"best_epoch": result.best_epoch, "best_val_f1": result.best_val_f1})
+        save_relation_classifier(clf, out_dir, {"best_epoch": result.best_epoch, "best_val_f1": result.best_val_f1,
+                                                "val_precision": val_precision})
         result.save(Path(out_dir) / "train_result.json")
     return result

@@ -1,7 +1,7 @@
 """The ``medkg`` command: a thin layer over the entry functions of the package.
 
 One module per command group (``db``, ``kg``, ``link``, ``demo``, ``embed``, ``tagger``, ``ingest``,
-``plugins``, ``watch``, ``query``, ``curate``), each importing
+``plugins``, ``watch``, ``query``, ``curate``, ``report``), each importing
 only :mod:`graph.cli.common` and the workflow modules; this package builds ``app`` from them. Every
 command a script would call takes ``--json`` and then prints exactly one JSON object on stdout;
 progress bars and messages go to stderr. Bad input exits with status 2 and a message naming what
@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from graph.cli import curate, db, demo, embed, ingest, kg, link, plugins, query, relations, tagger, watch
+from graph.cli import curate, db, demo, embed, ingest, kg, link, plugins, query, relations, report, tagger, watch
 
 __all__ = ["app"]
 
@@ -33,6 +33,7 @@ app.command("ingest")(ingest.ingest)
 app.command("evaluate-relations")(relations.evaluate_relations_command)
 app.command("query")(query.query_command)
 app.add_typer(curate.curate_app, name="curate")
+app.command("report")(report.report_command)
 app.add_typer(plugins.plugins_app, name="plugins")
 app.add_typer(watch.watch_app, name="watch")
 

@@ -34,6 +34,17 @@ def _render(p: dict[str, Any]) -> None:
         out.print(f"  from record {t['record']}: {t['subject']!r} at {t['subject_span']} and {t['object']!r} at "
                   f"{t['object_span']} ({t['predicate']}), found by {t['ner_extractor']} and "
                   f"{t['relation_extractor']} in run {t['run']}", highlight=False, markup=False)
+    q = p.get("query")
+    if q:
+        out.print(f"an analyst query: {q['command']}", highlight=False, markup=False)
+        table = Table()
+        for column in q["columns"]:
+            table.add_column(column)
+        for row in q["rows"]:
+            table.add_row(*("" if row[c] is None else str(row[c]) for c in q["columns"]))
+        out.print(table)
+        out.print("more: medkg query --list; medkg report --out DIR; medkg db start --browser", highlight=False,
+                  markup=False)
 
 
 def demo(as_json: JsonFlag = False) -> None:

@@ -53,7 +53,7 @@ def plugins_register(
 ) -> None:
     """Store an installed plugin in the graph (idempotent); ``--model DIR`` for a trained model."""
     from graph.db.connection import GraphClient
-    from graph.watch.plugins import PluginError, register_plugin, tagger_config
+    from graph.watch.plugins import PluginError, register_plugin, relation_config, tagger_config
 
     try:
         options = json.loads(config) if config else {}
@@ -66,7 +66,7 @@ def plugins_register(
             if model is not None and name == "cbt-kg-tagger":
                 options = tagger_config(model, client, **options)
             elif model is not None and name == "entity-marker-relations":
-                options = {"model_dir": str(model.expanduser().resolve()), **options}
+                options = relation_config(model, **options)
             elif model is not None:
                 raise PluginError(f"--model is for cbt-kg-tagger and entity-marker-relations, not {name}")
             stored = register_plugin(client, name, version, options, enable=enable, replace=replace)

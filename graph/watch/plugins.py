@@ -29,8 +29,8 @@ from extractor.plugin import KIND_ORDER
 from extractor.plugins.registry import UnknownPluginError, build_plugin, find_spec, load_class
 from graph.db.connection import GraphClient
 
-__all__ = ["PluginError", "StoredExtractor", "enabled_extractors", "get_extractor", "list_extractors",
-           "load_plugin", "register_plugin", "set_enabled", "tagger_config"]
+__all__ = ["PluginError", "StoredExtractor", "enabled_extractors", "get_extractor", "list_extractors", "load_plugin",
+           "register_plugin", "relation_config", "set_enabled", "tagger_config"]
 
 
 class PluginError(ValueError):
@@ -116,6 +116,28 @@ def tagger_config(model_dir: Path, client: GraphClient | None, **options: Any) -
             config |= {"kg_source": "checkpoint",
                        "note": f"the graph has no embedding run {kg_run!r}; the checkpoint's own KG vectors are "
                                "used (medkg embed import puts them in the graph)"}
+    return config
+
+
+def relation_config(model_dir: Path, **options: Any) -> dict[str, Any]:  # noqa: ANN401
+    """The ``entity-marker-relations`` config for a checkpoint folder.
+
+    Unless ``precision`` is given, it is the checkpoint's measured validation precision
+    (``val_precision`` in its ``config.json``), so the confidence rule uses a measured figure.
+
+    Raises:
+        PluginError: ``model_dir`` is not a relation checkpoint.
+    """
+    from extractor.relations.predict import RelationCheckpointError, read_relation_meta
+
+    try:
+        meta = read_relation_meta(model_dir)
+    except RelationCheckpointError as exc:
+        raise PluginError(str(exc)) from exc
+    config: dict[str, Any] = {"model_dir": str(Path(model_dir).expanduser().resolve()), **options}
+    measured = meta.get("val_precision")
+    if "precision" not in options and isinstance(measured, int | float) and 0 < measured <= 1:
+        config["precision"] = float(measured)
     return config
 
 

@@ -57,6 +57,12 @@ def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: Conn
     trace = payload["trace"]
     assert trace["record"].startswith("emr-") and trace["run"] in watch["runs"]
     assert trace["ner_extractor"] == "gazetteer-ner@1" and trace["relation_extractor"] == "cooccurrence-relations@1"
+    query = payload["query"]  # the demo ends with one library query, as medkg query runs it
+    disease = query["command"].rsplit("=", 1)[1]
+    assert query["command"].startswith("medkg query top_treatments --param disease=Disease:")
+    assert query["rows"] and all(r["records"] >= 1 and r["type"] == "Drug" for r in query["rows"])
+    code, same = invoke_json("query", "top_treatments", "--param", f"disease={disease}", "--limit", "5")
+    assert code == 0 and same["rows"] == query["rows"]
     code, again = invoke_json("demo")  # idempotent: nothing new the second time
     assert code == 0 and again["ingest"]["unchanged"] == 8 and again["watch"]["done"] == 0
     assert not again["embedding"]["trained"] and again["stats"] == payload["stats"]

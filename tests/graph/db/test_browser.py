@@ -10,8 +10,6 @@ screenshot is kept under the test's tmp folder and copied to ``$MEDKG_TEST_ARTIF
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 import urllib.error
 import urllib.request
@@ -24,6 +22,7 @@ from typing import Any
 import neo4j
 import psutil
 import pytest
+from chromium_helpers import headless_chromium, keep_artifact
 from typer.testing import CliRunner
 
 from graph.cli import app
@@ -164,36 +163,10 @@ def test_only_the_browser_and_its_discovery_are_served(started: Started) -> None
 # ---------------------------------------------------------------------- the Browser in Chromium
 
 
-def _need(tool: str) -> str:
-    found = shutil.which(tool)
-    if found is None:
-        message = f"{tool} not found: install Debian's chromium and chromium-driver (`make test` does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
-
-
 @pytest.fixture(scope="module")
 def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    chromium, chromedriver = _need("chromium"), _need("chromedriver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1400,900", f"--user-data-dir={profile}", "--no-proxy-server",
-                # the Browser asks for web fonts and news; only loopback may be reached from the test
-                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
-    driver.set_page_load_timeout(60)
-    try:
+    with headless_chromium(tmp_path_factory.mktemp("chromium-profile")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def seed(server: LocalNeo4j) -> list[list[str]]:
@@ -248,10 +221,7 @@ def test_the_browser_logs_in_and_shows_a_library_querys_rows(started: Started, c
     chrome.execute_script("arguments[0].scrollIntoView(true);", frame)
     shot = tmp_path / "neo4j-browser.png"
     assert chrome.save_screenshot(str(shot)) and shot.stat().st_size > 10_000
-    if os.environ.get("MEDKG_TEST_ARTIFACTS"):
-        artifacts = Path(os.environ["MEDKG_TEST_ARTIFACTS"])
-        artifacts.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(shot, artifacts / shot.name)
+    keep_artifact(shot)
     assert header == ["label", "count"]
     assert rows == expected
 

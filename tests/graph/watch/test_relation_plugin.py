@@ -98,3 +98,17 @@ def test_plugin_in_a_watcher_cycle_writes_relation_evidence(watch_graph: GraphCl
                for r in written)
     assert one(client, "MATCH (rm:RelationMention)-[:SUBJECT]->(m:Mention) WHERE m.type = 'Disease' "
                        "RETURN count(rm)") == len(written)
+
+
+def test_registering_a_checkpoint_takes_its_measured_precision(relation_model: Path) -> None:
+    import json
+
+    from graph.watch.plugins import PluginError, relation_config
+
+    meta = json.loads((relation_model / "config.json").read_text(encoding="utf-8"))
+    assert 0.9 < meta["val_precision"] <= 1.0  # measured on the validation candidates at the tuned threshold
+    config = relation_config(relation_model)
+    assert config == {"model_dir": str(relation_model.resolve()), "precision": meta["val_precision"]}
+    assert relation_config(relation_model, precision=0.3)["precision"] == 0.3
+    with pytest.raises(PluginError, match="not a relation checkpoint folder"):
+        relation_config(relation_model / "nope")
