@@ -63,11 +63,17 @@ def _scores(gold: list[Candidate], predicted: list[str], top: int) -> dict[str, 
 
 
 def evaluate_relations(data_dir: Path, model_dir: Path | None = None, sample: Path | None = None,
-                       top: int = 10, device: str = "cpu") -> dict[str, Any]:
+                       top: int = 10, device: str = "cpu", ner_model: Path | None = None) -> dict[str, Any]:
     """Rules (and the learned model when ``model_dir`` is given) on the CMeIE test split and on ``sample``.
+
+    With ``ner_model`` (a tagger checkpoint trained with CMeIE's entity types, e.g. by
+    ``benchmarks/bench_relations.py train-ner``) also end to end as CBLUE scores CMeIE: entities
+    predicted by that tagger, then each relation model over the pairs of predicted entities; a triple
+    counts when subject text, predicate and object text match (``cmeie_test_predicted_entities``).
 
     Raises:
         FileNotFoundError: The CMeIE files are not under ``data_dir/cmeie``.
+        ValueError: ``ner_model`` does not predict CMeIE's entity types.
     """
     cmeie = data_dir / "cmeie"
     for name in ("CMeIE_dev.json", "schema.json"):
@@ -98,4 +104,31 @@ def evaluate_relations(data_dir: Path, model_dir: Path | None = None, sample: Pa
             "pairs_per_s": round(len(test) / seconds, 1) if seconds else None}
         if sample_data is not None:
             report["emr_sample"][name] = _scores(sample_data[0], model.predict(*sample_data), top)
+    if ner_model is not None:
+        report["cmeie_test_predicted_entities"] = _end_to_end(ner_model, split["test"], schema, models, gold)
     return report
+
+
+def _end_to_end(ner_model: Path, test: list, schema: Any, models: dict[str, Any],  # noqa: ANN401
+                gold: dict[str, set[tuple[str, str, str]]]) -> dict[str, Any]:
+    from extractor.checkpoint import load_tagger
+    from extractor.relations.ner import CMEIE_TYPES, ner_examples, predicted_candidates
+    from extractor.scoring import score_spans
+
+    tagger = load_tagger(ner_model, threads=None)
+    unknown = sorted(set(tagger.config.types) - set(CMEIE_TYPES))
+    if unknown:
+        raise ValueError(f"{ner_model}: the tagger predicts {', '.join(unknown)}, not CMeIE's entity types; train one "
+                         "with benchmarks/bench_relations.py train-ner")
+    started = time.perf_counter()
+    spans = tagger.predict([s.text for s in test])
+    ner_seconds = time.perf_counter() - started
+    flat, _ = ner_examples(test)
+    candidates, texts = predicted_candidates(test, spans, schema)
+    out: dict[str, Any] = {"ner_model": str(ner_model), "ner_strict": score_spans([e.spans for e in flat], spans)
+                           .to_dict(), "sentences_per_s": round(len(test) / ner_seconds, 1) if ner_seconds else None,
+                           "candidates": len(candidates)}
+    for name, model in models.items():
+        labels = model.predict(candidates, texts) if candidates else []
+        out[name] = score_triples(gold, candidate_triples(candidates, labels)).as_dict()
+    return out

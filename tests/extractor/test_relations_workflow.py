@@ -60,3 +60,29 @@ def test_evaluate_relations_command(data_dir: Path, tmp_path: Path, monkeypatch:
     monkeypatch.setenv("MEDKG_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(app, ["evaluate-relations", "--json"])
     assert result.exit_code == 2 and "cmeie" in json.loads(result.stdout.strip())["error"]
+
+
+@pytest.mark.data
+def test_end_to_end_on_predicted_entities(data_dir: Path, tmp_path: Path, tiny, trained) -> None:  # noqa: ANN001
+    """A tagger with CMeIE's types (tiny, a slice of the train split) feeds the CBLUE-style scorer."""
+    import torch
+
+    from extractor.relations.data import read_cmeie, split_by_text
+    from extractor.relations.evaluate import gold_triples
+    from extractor.relations.ner import CMEIE_TYPES, ner_examples
+    from extractor.train import train_tagger
+
+    torch.set_num_threads(1)
+    split = split_by_text(read_cmeie(data_dir / "cmeie" / "CMeIE_dev.json"))
+    examples, _ = ner_examples(split["train"][:300])
+    cfg = tiny(epochs=2, dev_fraction=0.0)
+    cfg = cfg.model_copy(update={"types": CMEIE_TYPES, "features": cfg.features.model_copy(
+        update={"kg": False, "bioes": False, "category": False})})
+    train_tagger(cfg, examples, tmp_path / "ner", dev=examples[:30], progress=False)
+    report = evaluate_relations(data_dir, None, None, ner_model=tmp_path / "ner")
+    e2e = report["cmeie_test_predicted_entities"]
+    gold = sum(len(t) for t in gold_triples(split["test"]).values())  # 2,003 distinct of 2,006 listed
+    assert e2e["rules"]["tp"] + e2e["rules"]["fn"] == gold == 2003  # every gold test triple is scored
+    assert e2e["ner_strict"]["micro"]["n_gold"] == 3101 and e2e["candidates"] >= 0
+    with pytest.raises(ValueError, match="not CMeIE's entity types"):
+        evaluate_relations(data_dir, None, None, ner_model=trained[0])  # the CCKS-typed tagger
