@@ -40,7 +40,9 @@ class EncoderConfig(_Closed):
     bert_config: dict | None = None
     """Keyword arguments of ``BertConfig`` for a randomly initialised model (tests, MLM pretraining)."""
     vocab_path: str | None = None
-    """BERT ``vocab.txt``; ``None``: a character vocabulary built from the training text."""
+    """BERT ``vocab.txt`` (as many entries as the checkpoint's embeddings); ``None``: the checkpoint's own
+    vocabulary (its ``vocab.txt`` or tokenizer) with ``name_or_path``, a character vocabulary built from
+    the training text with ``bert_config``."""
     freeze: bool = False
     """Keep the encoder's weights fixed."""
     window: int = Field(default=256, ge=8)

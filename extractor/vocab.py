@@ -72,6 +72,33 @@ class CharVocab:
         return cls(lines, lowercase_fallback=True)
 
     @classmethod
+    def from_checkpoint(cls, name_or_path: str | Path) -> CharVocab:
+        """The vocabulary a ``from_pretrained`` checkpoint was trained with, in its id order.
+
+        A local folder's ``vocab.txt`` when it has one, else the checkpoint's tokenizer
+        (``AutoTokenizer.from_pretrained(...).get_vocab()``), so that every character gets the id the
+        checkpoint's embeddings were trained for.
+
+        Raises:
+            ValueError: The checkpoint has neither a ``vocab.txt`` nor a loadable tokenizer.
+        """
+        folder = Path(str(name_or_path)).expanduser()
+        if (folder / "vocab.txt").is_file():
+            return cls.from_bert_vocab(folder / "vocab.txt")
+        try:
+            from transformers import AutoTokenizer
+
+            ids = AutoTokenizer.from_pretrained(str(name_or_path)).get_vocab()
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{name_or_path}: no vocab.txt and no tokenizer to read the checkpoint's vocabulary "
+                             f"from ({exc}); give encoder.vocab_path") from exc
+        tokens = [""] * len(ids)
+        for token, i in ids.items():
+            if 0 <= i < len(tokens):
+                tokens[i] = token
+        return cls(tokens, lowercase_fallback=True)
+
+    @classmethod
     def load(cls, path: str | Path) -> CharVocab:
         """Read a vocabulary written by :meth:`save`."""
         data = json.loads(Path(path).read_text(encoding="utf-8"))

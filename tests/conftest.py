@@ -24,6 +24,8 @@ import pytest
 # pykeen (through pystow) creates its home folder on import; keep it out of the user's home
 os.environ.setdefault("PYKEEN_HOME", str(Path(tempfile.gettempdir()) / "medkg-tests-pykeen"))
 
+from neo4j_helpers import wipe  # noqa: E402
+
 from graph.db.connection import ConnectionInfo, GraphClient  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -83,13 +85,6 @@ def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Con
 @pytest.fixture(scope="session")
 def neo4j_info(neo4j_server: tuple[ConnectionInfo, object]) -> ConnectionInfo:
     return neo4j_server[0]
-
-
-def wipe(client: GraphClient) -> None:
-    """Empty the test database; refuses unless the sentinel is there."""
-    if not client.read("internal/check_test_sentinel")[0]["sentinel"]:
-        raise RuntimeError(f"{client.uri} is not a medkg test server (no sentinel); not wiping it")
-    client.run("internal/wipe_test_database")
 
 
 @pytest.fixture

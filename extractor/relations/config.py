@@ -38,7 +38,8 @@ class RelationEncoderConfig(_Closed):
     bert_config: dict | None = None
     """Keyword arguments of ``BertConfig`` for a randomly initialised model (``transformers``, tests)."""
     vocab_path: str | None = None
-    """BERT ``vocab.txt`` (``transformers``); ``None``: a character vocabulary built from the training text."""
+    """BERT ``vocab.txt`` (``transformers``); ``None``: the checkpoint's own vocabulary with ``name_or_path``,
+    a character vocabulary built from the training text with ``bert_config``."""
 
 
 class RelationTrainConfig(_Closed):

@@ -171,10 +171,12 @@ def entity_types(schema: Schema) -> list[str]:
 def _vocab(config: RelationConfig, texts: Sequence[str], pretrained: CharVectors | None) -> CharVocab:
     enc = config.encoder
     if enc.kind == "transformers":
-        if enc.vocab_path is None:
+        if enc.vocab_path is None and enc.name_or_path is None:  # a fresh model (bert_config): own vocabulary
             base = CharVocab.build(texts, min_count=config.train.min_char_count)  # has [CLS]/[SEP]/[MASK]
-        else:
-            base = CharVocab.from_bert_vocab(enc.vocab_path)
+        else:  # the checkpoint's own ids for every character; markers are appended after them
+            from extractor.train import checkpoint_vocabulary
+
+            base = checkpoint_vocabulary(enc.name_or_path, enc.vocab_path)
     elif pretrained is not None:
         base = pretrained.chars
     else:

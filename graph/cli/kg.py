@@ -16,35 +16,46 @@ kg_app = typer.Typer(help="Load and inspect the medical knowledge graph.", no_ar
 
 @kg_app.command("load")
 def kg_load(
-    path: Annotated[Path, typer.Argument(help="A KG file, or a folder of files of the format.")],
-    fmt: Annotated[str, typer.Option("--format", help="qasystem, xywy or triples.")] = "triples",
+    path: Annotated[Path | None, typer.Argument(
+        help="A KG file, or a folder of files of the format; for cmekg, omit it to read the installed "
+             "PyCMeKG package's pickle.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="qasystem, xywy, triples or cmekg.")] = "triples",
     source: Annotated[str | None, typer.Option(help="Source name recorded on nodes and edges.")] = None,
-    confidence: Annotated[float, typer.Option(help="Confidence of this source's triples.")] = 0.8,
+    confidence: Annotated[float | None, typer.Option(
+        help="Confidence of this source's triples (default 0.8; cmekg 0.7).")] = None,
     encoding: Annotated[str | None, typer.Option(help="Force an encoding (default: UTF-8 or GBK).")] = None,
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad lines.")] = False,
     batch_size: Annotated[int, typer.Option(help="Rows per write transaction.")] = 10_000,
+    allow_unpinned: Annotated[bool, typer.Option(
+        "--allow-unpinned", help="cmekg: read a pickle whose sha256 is not the pinned PyCMeKG 0.2.5 file's "
+                                 "(still with the restricted unpickler).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Load a KG idempotently: a second load of a source changes nothing, a new source merges."""
     from pydantic import ValidationError
 
     from graph.db.connection import GraphClient
+    from graph.kg.cmekg import CMeKGRefused
     from graph.kg.formats import FORMATS
     from graph.kg.loader import KGLoadError, LoadConfig, load_kg
     from graph.progress import progress_bars
 
     if fmt not in FORMATS:
         fail(f"unknown --format {fmt!r}; choose one of: {', '.join(FORMATS)}", code=2, as_json=as_json)
+    if path is None and fmt != "cmekg":
+        fail(f"PATH is required for --format {fmt}; only --format cmekg finds its file itself (in the "
+             "installed PyCMeKG package)", code=2, as_json=as_json)
     try:
         config = LoadConfig(format=fmt, source=source, confidence=confidence, encoding=encoding,
-                            skip_invalid=skip_invalid, batch_size=batch_size)
+                            skip_invalid=skip_invalid, batch_size=batch_size, allow_unpinned=allow_unpinned)
     except ValidationError as exc:
-        fail(f"invalid option: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}", code=2,
+        first = exc.errors()[0]
+        fail(f"invalid option: {first['loc'][0] if first['loc'] else 'config'}: {first['msg']}", code=2,
              as_json=as_json)
     try:
         with GraphClient.from_environment() as client, progress_bars(not as_json) as bars:
             result = load_kg(client, path, config, progress=bars)
-    except (KGLoadError, FileNotFoundError, LookupError) as exc:
+    except (KGLoadError, CMeKGRefused, FileNotFoundError, LookupError) as exc:
         fail(str(exc), code=2, as_json=as_json)
     emit(result.to_dict(), as_json, _load_render)
 
@@ -54,6 +65,15 @@ def _load_render(payload: dict[str, Any]) -> None:
                "units skipped": payload["units_skipped"], **payload["written"],
                "seconds": payload["seconds"]["total"], **payload["rates"]}
     out.print(kv_table(f"loaded {payload['format']}", summary))
+    details = payload.get("format_summary") or {}
+    if details.get("skipped_predicates"):
+        typed = {f"subjects: {label}": count for label, count in details["subject_types"].items()}
+        typed |= {"mixed signals": details["mixed_subjects"], "untyped (skipped)": details["untyped_subjects"],
+                  "aliases": details["aliases"], "ICD-10 codes": details["codes"],
+                  "placeholders skipped": details["placeholders"],
+                  "predicates skipped": len(details["skipped_predicates"])}
+        out.print(kv_table("subject types", typed))
+        out.print(kv_table("skipped facts", dict(list(details["skipped_predicates"].items())[:15])))
     for line in payload["errors"][:10]:
         err.print(f"skipped: {line}", highlight=False, markup=False)
 

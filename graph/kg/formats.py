@@ -1,4 +1,4 @@
-"""Readers for the KG source formats: ``qasystem``, ``xywy`` and ``triples``.
+"""Readers for the KG source formats: ``qasystem``, ``xywy`` and ``triples`` (``cmekg``: :mod:`graph.kg.cmekg`).
 
 Each reader turns a file into *units* (a line, or a disease record) of concepts and triples. A
 unit that cannot be read comes back as a :class:`~graph.kg.model.KGFormatError` value, naming file,
@@ -39,8 +39,8 @@ from graph.kg.model import (
 
 __all__ = ["FORMATS", "KGFormat", "Unit", "detect_encoding", "read_units", "source_files"]
 
-KGFormat = Literal["qasystem", "xywy", "triples"]
-FORMATS: tuple[str, ...] = ("qasystem", "xywy", "triples")
+KGFormat = Literal["qasystem", "xywy", "triples", "cmekg"]
+FORMATS: tuple[str, ...] = ("qasystem", "xywy", "triples", "cmekg")
 
 #: Longest text property accepted (a disease description); longer means a broken record.
 MAX_TEXT_LENGTH = 100_000
@@ -82,7 +82,7 @@ def source_files(path: Path, fmt: str) -> list[Path]:
         raise FileNotFoundError(f"{path}: no such file or folder")
     if path.is_file():
         return [path]
-    patterns = {"xywy": "medical_*.json*", "qasystem": "*.json*", "triples": "*.[ct]sv"}
+    patterns = {"xywy": "medical_*.json*", "qasystem": "*.json*", "triples": "*.[ct]sv", "cmekg": "*.pkl"}
     found = sorted(path.glob(patterns[fmt]), key=_natural_key)
     if not found:
         raise FileNotFoundError(f"{path}: no {fmt} files ({patterns[fmt]}) in this folder")
@@ -402,9 +402,12 @@ def read_units(path: Path, fmt: str, encoding: str | None = None) -> Iterator[Un
         encoding: force an encoding; by default UTF-8, or GBK when the file is GBK.
 
     Raises:
-        ValueError: unknown format.
+        ValueError: unknown format, or ``cmekg`` (read by :class:`graph.kg.cmekg.CMeKGReader`, which
+            checks the file's digest first).
         FileNotFoundError: nothing at ``path``.
     """
+    if fmt == "cmekg":
+        raise ValueError("cmekg pickles are read by graph.kg.cmekg.CMeKGReader, not read_units")
     if fmt not in _READERS:
         raise ValueError(f"unknown KG format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     for file in source_files(path, fmt):

@@ -23,19 +23,21 @@ import json
 import math
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph.about import git_hash, medkg_version
 from graph.db.connection import GraphClient, WriteTotals
-from graph.kg.formats import KGFormat, read_units, source_files
+from graph.kg.cmekg import CMEKG_CONFIDENCE, CMeKGReader, installed_pickle
+from graph.kg.formats import KGFormat, Unit, read_units, source_files
 from graph.kg.model import ConceptRow, KGFormatError, TripleRow, static_relationship_type
 
-__all__ = ["KGLoadError", "LoadConfig", "LoadResult", "ParsedKG", "load_kg", "parse_kg", "relationship_rows"]
+__all__ = ["KGLoadError", "LoadConfig", "LoadResult", "ParsedKG", "load_kg", "parse_kg", "relationship_rows",
+           "resolve_path"]
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -46,14 +48,15 @@ class LoadConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     format: KGFormat
-    """Source format: ``qasystem``, ``xywy`` or ``triples``."""
+    """Source format: ``qasystem``, ``xywy``, ``triples`` or ``cmekg``."""
 
     source: str | None = Field(default=None, min_length=1, max_length=100)
     """Source name recorded on every node and relationship; default: the format name for
     ``qasystem``/``xywy``, the file stem for ``triples`` (a triples row may name its own)."""
 
     confidence: float = Field(default=0.8, ge=0.0, le=1.0)
-    """Confidence with which this source asserts each triple (rows may override it)."""
+    """Confidence with which this source asserts each triple (rows may override it); when not given,
+    0.8, and 0.7 for ``cmekg`` (:data:`graph.kg.cmekg.CMEKG_CONFIDENCE`)."""
 
     encoding: str | None = None
     """Force an encoding; by default UTF-8, or GBK when the file is GBK."""
@@ -63,6 +66,25 @@ class LoadConfig(BaseModel):
 
     batch_size: int = Field(default=10_000, ge=1, le=100_000)
     """Rows per write transaction."""
+
+    allow_unpinned: bool = False
+    """``cmekg`` only: read a pickle whose sha256 is not the pinned PyCMeKG 0.2.5 file's (still
+    with the restricted unpickler, so still without running code)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _format_default_confidence(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("confidence") is None:
+            data = {key: value for key, value in data.items() if key != "confidence"}
+            if data.get("format") == "cmekg":
+                data["confidence"] = CMEKG_CONFIDENCE
+        return data
+
+    @model_validator(mode="after")
+    def _unpinned_is_cmekg_only(self) -> LoadConfig:
+        if self.allow_unpinned and self.format != "cmekg":
+            raise ValueError("allow_unpinned applies to format cmekg only")
+        return self
 
 
 class KGLoadError(ValueError):
@@ -87,6 +109,7 @@ class ParsedKG:
     concept_sources: dict[str, set[str]]  # concept id -> sources that mention it
     units: int
     errors: list[KGFormatError]
+    summary: dict[str, Any] = field(default_factory=dict)  # what a format reports of itself (cmekg)
 
 
 def _default_source(config: LoadConfig, path: Path) -> str:
@@ -95,11 +118,35 @@ def _default_source(config: LoadConfig, path: Path) -> str:
     return path.stem.split(".")[0] if config.format == "triples" else config.format
 
 
+def resolve_path(path: str | Path | None, fmt: str) -> Path:
+    """The path to read: ``path``, or for ``cmekg`` without one the installed PyCMeKG's pickle.
+
+    Raises:
+        ValueError: no path, and the format is not ``cmekg``.
+        FileNotFoundError: ``cmekg`` without a path and PyCMeKG is not installed.
+    """
+    if path is not None:
+        return Path(path)
+    if fmt != "cmekg":
+        raise ValueError(f"a path is required for format {fmt!r}; only cmekg finds its file itself "
+                         "(in the installed PyCMeKG package)")
+    return installed_pickle()
+
+
+def _cmekg_reader(path: Path, config: LoadConfig) -> CMeKGReader:
+    files = source_files(path, "cmekg")
+    if len(files) != 1:
+        raise FileNotFoundError(f"{path}: {len(files)} .pkl files in this folder; pass the CMeKG pickle itself")
+    return CMeKGReader(files[0], allow_unpinned=config.allow_unpinned)
+
+
 def parse_kg(path: Path, config: LoadConfig) -> ParsedKG:
     """Read, validate and de-duplicate a whole source.
 
     Raises:
         KGLoadError: on the first bad line, unless ``config.skip_invalid``.
+        graph.kg.cmekg.CMeKGRefused: a ``cmekg`` pickle that is not the pinned file (unless
+            ``config.allow_unpinned``) or holds a global; never skipped.
     """
     source = _default_source(config, path)
     concepts: dict[str, ConceptRow] = {}
@@ -107,7 +154,10 @@ def parse_kg(path: Path, config: LoadConfig) -> ParsedKG:
     concept_sources: dict[str, set[str]] = {}
     errors: list[KGFormatError] = []
     units = 0
-    for unit in read_units(path, config.format, config.encoding):
+    reader = _cmekg_reader(path, config) if config.format == "cmekg" else None
+    stream: Iterator[Unit | KGFormatError] = (
+        reader.units() if reader is not None else read_units(path, config.format, config.encoding))
+    for unit in stream:
         if isinstance(unit, KGFormatError):
             errors.append(unit)
             continue
@@ -122,16 +172,20 @@ def parse_kg(path: Path, config: LoadConfig) -> ParsedKG:
     if errors and not config.skip_invalid:
         raise KGLoadError(errors[0], len(errors) - 1)
     files = source_files(path, config.format)
-    return ParsedKG(source, files, concepts, triples, concept_sources, units, errors)
+    summary = reader.summary.to_dict() if reader is not None else {}
+    return ParsedKG(source, files, concepts, triples, concept_sources, units, errors, summary)
 
 
 def _merge_concept(concepts: dict[str, ConceptRow], concept: ConceptRow) -> None:
     known = concepts.get(concept.id)
     if known is None:
-        concepts[concept.id] = ConceptRow(concept.label, concept.name, dict(concept.props))
+        concepts[concept.id] = ConceptRow(concept.label, concept.name, dict(concept.props),
+                                          list(concept.aliases), list(concept.icd10))
         return
     for key, value in concept.props.items():  # first record that has a field wins
         known.props.setdefault(key, value)
+    known.aliases.extend(alias for alias in concept.aliases if alias not in known.aliases)
+    known.icd10.extend(code for code in concept.icd10 if code not in known.icd10)
 
 
 def _merge_triple(triples: dict[tuple[str, str, str, str], float], triple: TripleRow,
@@ -175,6 +229,9 @@ class LoadResult:
     seconds: dict[str, float]
     rates: dict[str, float]
     config: dict[str, Any]
+    format_summary: dict[str, Any] = field(default_factory=dict)
+    """What the format reports of itself; for ``cmekg`` the digest, subject types, mixed and
+    untyped subjects, facts per relationship type, aliases, codes and skipped facts per predicate."""
     version: str = field(default_factory=medkg_version)
     git_hash: str | None = field(default_factory=git_hash)
 
@@ -204,13 +261,14 @@ def _no_progress(description: str, total: int) -> Callable[[int], None]:
     return lambda advance: None
 
 
-def load_kg(client: GraphClient, path: str | Path, config: LoadConfig,
+def load_kg(client: GraphClient, path: str | Path | None, config: LoadConfig,
             progress: ProgressFactory | None = None) -> LoadResult:
     """Load one KG source into the graph, idempotently.
 
     Args:
         client: where to write.
-        path: a file, or a folder of files of ``config.format``.
+        path: a file, or a folder of files of ``config.format``; for ``cmekg``, ``None`` reads the
+            installed PyCMeKG package's pickle.
         config: format, source name, confidence, encoding, skipping, batch size.
         progress: ``progress(description, total)`` returns a callback taking the rows just
             written; the CLI passes a rich progress bar.
@@ -219,10 +277,12 @@ def load_kg(client: GraphClient, path: str | Path, config: LoadConfig,
         Counts in the source, counters of what was written, timings and rates.
 
     Raises:
-        FileNotFoundError: nothing at ``path``.
+        FileNotFoundError: nothing at ``path`` (or, for ``cmekg`` without one, no PyCMeKG installed).
+        ValueError: no path for a format other than ``cmekg``.
         KGLoadError: an invalid line and ``skip_invalid`` off; nothing was written.
+        graph.kg.cmekg.CMeKGRefused: a ``cmekg`` pickle medkg will not unpickle; nothing was written.
     """
-    path = Path(path)
+    path = resolve_path(path, config.format)
     started = time.perf_counter()
     parsed = parse_kg(path, config)
     source = parsed.source
@@ -239,6 +299,12 @@ def load_kg(client: GraphClient, path: str | Path, config: LoadConfig,
     details = client.write_batches("internal/set_disease_details", detail_rows,
                                    batch_size=max(1, config.batch_size // 10),
                                    on_batch=make_bar("disease details", len(detail_rows)))
+    alias_rows = [{"id": c.id, "aliases": c.aliases, "icd10": c.icd10} for c in parsed.concepts.values()
+                  if c.aliases or c.icd10]
+    aliases = WriteTotals()
+    if alias_rows:  # only cmekg has aliases and codes; other formats show no empty progress bar
+        aliases = client.write_batches("internal/merge_concept_aliases", alias_rows, batch_size=config.batch_size,
+                                       on_batch=make_bar("aliases and codes", len(alias_rows)))
     nodes_done = time.perf_counter()
     rel_rows = relationship_rows(parsed.triples)
     rels = client.write_batches("internal/merge_relationships", rel_rows, batch_size=config.batch_size,
@@ -250,14 +316,14 @@ def load_kg(client: GraphClient, path: str | Path, config: LoadConfig,
     client.write("internal/merge_kg_source", id=source, format=config.format,
                  files=[f["path"] for f in files], sha256=[f["sha256"] for f in files],
                  concepts=len(concept_rows), relationships=len(rel_rows), skipped=len(parsed.errors))
-    return _result(parsed, config, source, files, (nodes, details, rels),
+    return _result(parsed, config, source, files, (nodes, details, aliases, rels),
                    (started, parse_done, nodes_done, finished))
 
 
 def _result(parsed: ParsedKG, config: LoadConfig, source: str, files: list[dict[str, str]],
-            totals: tuple[WriteTotals, WriteTotals, WriteTotals],
+            totals: tuple[WriteTotals, WriteTotals, WriteTotals, WriteTotals],
             marks: tuple[float, float, float, float]) -> LoadResult:
-    nodes, details, rels = totals
+    nodes, details, aliases, rels = totals
     started, parse_done, nodes_done, finished = marks
     write_seconds = finished - parse_done
     node_seconds, rel_seconds = nodes_done - parse_done, finished - nodes_done
@@ -274,8 +340,9 @@ def _result(parsed: ParsedKG, config: LoadConfig, source: str, files: list[dict[
             "nodes_created": nodes.nodes_created,
             "labels_added": nodes.labels_added,
             "relationships_created": rels.relationships_created,
-            "properties_set": nodes.properties_set + details.properties_set + rels.properties_set,
-            "batches": nodes.batches + details.batches + rels.batches,
+            "properties_set": (nodes.properties_set + details.properties_set + aliases.properties_set
+                               + rels.properties_set),
+            "batches": nodes.batches + details.batches + aliases.batches + rels.batches,
         },
         seconds={"parse": round(parse_done - started, 3), "nodes": round(node_seconds, 3),
                  "relationships": round(rel_seconds, 3), "write": round(write_seconds, 3),
@@ -283,4 +350,5 @@ def _result(parsed: ParsedKG, config: LoadConfig, source: str, files: list[dict[
         rates={"nodes_per_s": round(len(parsed.concepts) / node_seconds, 1) if node_seconds else 0.0,
                "relationships_per_s": round(len(parsed.triples) / rel_seconds, 1) if rel_seconds else 0.0},
         config=config.model_dump(),
+        format_summary=parsed.summary,
     )

@@ -45,6 +45,18 @@ RELATION_TYPES: dict[str, tuple[str, str]] = {
     "DO_EAT": ("Disease", "Food"),
     "NO_EAT": ("Disease", "Food"),
     "RECOMMEND_EAT": ("Disease", "Food"),
+    # the types a second KG adds (CMeKG, graph/kg/cmekg_schema.py). The first seven are the record
+    # types of graph/kg/relations.py with the same signatures, so a KG fact and a record fact of one
+    # meaning are one relationship; the last two are KG-only.
+    "TREATED_WITH": ("Disease|Symptom", "Drug"),
+    "TREATED_BY_OPERATION": ("Disease|Symptom", "Operation"),
+    "EXAMINED_BY_LAB_TEST": ("Disease|Symptom", "LabTest|Check"),
+    "EXAMINED_BY_IMAGING": ("Disease|Symptom", "ImagingExam|Check"),
+    "EXAMINED_BY_ENDOSCOPY": ("Disease|Symptom", "ImagingExam|Check"),
+    "EXAMINED_BY": ("Disease|Symptom", "LabTest|ImagingExam|Check"),
+    "LOCATED_AT": ("Disease|Symptom", "Anatomy"),
+    "HAS_INGREDIENT": ("Drug", "Drug"),
+    "HAS_ADVERSE_REACTION": ("Drug", "Symptom"),
 }
 
 #: Disease text properties (names follow the QASystemOnMedicalKG record schema).
@@ -118,11 +130,13 @@ def concept_id(label: str, name: str) -> str:
 
 @dataclass
 class ConceptRow:
-    """One concept to merge: label, name and (diseases) text properties."""
+    """One concept to merge: label, name, (diseases) text properties, aliases and ICD-10 codes."""
 
     label: str
     name: str
     props: dict[str, Any] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)
+    icd10: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:

@@ -85,3 +85,14 @@ def trained(tmp_path_factory: pytest.TempPathFactory, examples, concepts, kg):  
     out = tmp_path_factory.mktemp("model")
     result = train_tagger(tiny_config(), examples, out, concepts=concepts, kg=kg, progress=False)
     return out, result
+
+
+@pytest.fixture(scope="session")
+def learned(tmp_path_factory: pytest.TempPathFactory, examples, concepts, kg):  # noqa: ANN001, ANN201
+    """A tiny tagger trained until it finds the training spans (tests that need predictions to compare)."""
+    from extractor.train import train_tagger
+
+    out = tmp_path_factory.mktemp("learned")
+    train_tagger(tiny_config(epochs=25, dev_fraction=0.0, patience=25), examples, out, concepts=concepts, kg=kg,
+                 dev=examples, progress=False)
+    return out

@@ -1,7 +1,7 @@
 """The tagger commands of ``medkg`` (graph/cli/tagger.py) on files written here; no shared data needed."""
 
-import json
-
+import pytest
+from cli_helpers import one_json
 from typer.testing import CliRunner
 
 from extractor.data import write_ccks
@@ -17,20 +17,39 @@ def test_train_then_evaluate_json(tmp_path, examples):
     write_ccks(examples, data)
     out = tmp_path / "model"
     res = _cli("train", "--train", str(data), "--out", str(out), "--no-kg", "--no-bioes", "--no-category",
-               "--lstm-layers", "1", "--lstm-hidden", "8", "--epochs", "1", "--threads", "1", "--no-progress", "--json")
+               "--lstm-layers", "1", "--lstm-hidden", "16", "--epochs", "12", "--threads", "1", "--no-progress",
+               "--json")
     assert res.exit_code == 0, res.output
-    assert json.loads(res.stdout.strip().splitlines()[-1])["epochs_run"] == 1
+    assert one_json(res.stdout)["epochs_run"] >= 1
     res = _cli("evaluate", "--model", str(out), "--test", str(data), "--json",
                "--predictions", str(tmp_path / "pred.json"))
     assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout.strip().splitlines()[-1])
+    payload = one_json(res.stdout)
     assert set(payload["micro"]) >= {"precision", "recall", "f1"} and payload["records"] == len(examples)
     assert (tmp_path / "pred.json").is_file()
+    # its numbers are the scorer's on the same predictions (read back from --predictions), and seqeval's
+    from seqeval.metrics import f1_score
+    from seqeval.scheme import IOBES
+
+    from extractor.data import read_ccks
+    from extractor.scoring import score_spans
+    from extractor.tags import spans_to_tags
+
+    gold, predicted = read_ccks(data), read_ccks(tmp_path / "pred.json")
+    report = score_spans([g.spans for g in gold], [p.spans for p in predicted])
+    assert report.micro.n_pred > 0 and report.micro.tp > 0  # a real comparison, not 0 == 0
+    assert payload["micro"]["tp"] == report.micro.tp and payload["micro"]["n_pred"] == report.micro.n_pred
+    assert payload["micro"]["f1"] == pytest.approx(report.micro.f1)
+    assert {k: v["f1"] for k, v in payload["per_type"].items()} == pytest.approx(
+        {k: v.f1 for k, v in report.per_type.items()})
+    g_tags = [spans_to_tags(len(ex.text), list(ex.spans)) for ex in gold]
+    p_tags = [spans_to_tags(len(ex.text), list(ex.spans)) for ex in predicted]
+    assert payload["micro"]["f1"] == pytest.approx(f1_score(g_tags, p_tags, mode="strict", scheme=IOBES))
 
 
 def test_clear_errors(tmp_path):
     res = _cli("evaluate", "--model", str(tmp_path / "missing"), "--test", str(tmp_path / "x"), "--json")
-    assert res.exit_code == 2 and "not a checkpoint" in json.loads(res.stdout.strip().splitlines()[-1])["error"]
+    assert res.exit_code == 2 and "not a checkpoint" in one_json(res.stdout)["error"]
     test_file = tmp_path / "subtask1_test_set_with_answer.json"
     test_file.write_text("")
     res = _cli("train", "--train", str(test_file), "--out", str(tmp_path / "m"), "--no-kg", "--json")
@@ -51,7 +70,7 @@ def test_kge_vectors_from_a_triples_file(tmp_path):
     res = _cli("kge-vectors", "--model", "TransE", "--source", str(kg_file), "--format", "triples", "--epochs", "2",
                "--dim", "8", "--out", str(out), "--json")
     assert res.exit_code == 0, res.output
-    payload = json.loads(res.stdout.strip().splitlines()[-1])
+    payload = one_json(res.stdout)
     assert payload["model"] == "TransE" and payload["entities"] == 15 and payload["run"].startswith("transe-")
     kg = load_kg_vectors(out)
     assert kg.run == payload["run"] and kg.dim == 8
@@ -60,7 +79,8 @@ def test_kge_vectors_from_a_triples_file(tmp_path):
     bad.write_text("head\thead_type\trelation\ttail\ttail_type\n病\tNoSuchLabel\tHAS_SYMPTOM\t症\tSymptom\n",
                    encoding="utf-8")
     res = _cli("kge-vectors", "--source", str(bad), "--format", "triples", "--out", str(out), "--json")
-    assert res.exit_code == 2 and "bad.tsv" in json.loads(res.stdout.strip().splitlines()[-1])["error"]
+    error = one_json(res.stdout)["error"]
+    assert res.exit_code == 2 and f"{bad}:2" in error and "NoSuchLabel" in error  # the file and the line
     res = _cli("kge-vectors", "--model", "NoSuchModel", "--source", str(kg_file), "--format", "triples",
                "--out", str(out), "--json")
-    assert res.exit_code == 2 and "NoSuchModel" in json.loads(res.stdout.strip().splitlines()[-1])["error"]
+    assert res.exit_code == 2 and "NoSuchModel" in one_json(res.stdout)["error"]

@@ -21,6 +21,20 @@ def test_plugin_extracts_typed_spans(trained):
     json.dumps(plugin.config)
 
 
+def test_plugin_finds_the_spans_it_was_trained_on(learned, examples):
+    """The plugin on a model trained to find the fixture's spans: most gold spans come back exactly."""
+    plugin = TaggerPlugin(learned)
+    records = [ExtractionRecord(ex.id, ex.text) for ex in examples]
+    results = plugin.extract(records)
+    gold = {(ex.id, s.start, s.end, s.type) for ex in examples for s in ex.spans}
+    found = {(r.record_id, s.start, s.end, s.type) for r in results for s in r.spans}
+    assert len(gold & found) >= 0.6 * len(gold) and len(gold) >= 10
+    text = {ex.id: ex.text for ex in examples}
+    for r in results:
+        for s in r.spans:
+            assert s.text == text[r.record_id][s.start:s.end] and 0.0 < s.score <= 1.0 + 1e-6
+
+
 def test_pretrained_vectors_feed_the_char_encoder(tiny, tmp_path, examples, concepts, kg):
     vectors = pretrain_char_vectors([ex.text for ex in examples] * 5,
                                     EmbeddingPretrainConfig(dim=16, steps=20, batch_size=64, min_char_count=1,
@@ -49,6 +63,13 @@ def test_transformers_encoder_from_own_mlm(tiny, tmp_path, examples, concepts, k
     tagger = load_tagger(tmp_path / "m", threads=None)
     long_text = "胃癌😀" * 40
     assert all(0 <= s.start < s.end <= len(long_text) for s in tagger.predict([long_text])[0])
+    # through the BERT path too, offsets are code points: astral characters and their one-character
+    # BMP placeholders both read as [UNK], so the spans must be identical (windows included: 120 chars)
+    assert tagger.vocab.id_of("😀") == tagger.vocab.id_of("□") == tagger.vocab.unk_id
+    for ex in examples[:3]:
+        wide, narrow = "😀𠀀" + ex.text + "😀" + ex.text, "□□" + ex.text + "□" + ex.text
+        assert [(s.start, s.end, s.type) for s in tagger.predict([wide])[0]] == [
+            (s.start, s.end, s.type) for s in tagger.predict([narrow])[0]]
 
 
 def test_random_tiny_bert_config(tiny, tmp_path, examples, concepts, kg):
@@ -66,3 +87,50 @@ def test_random_tiny_bert_config(tiny, tmp_path, examples, concepts, kg):
 def test_unknown_config_keys_are_rejected():
     with pytest.raises(ValueError):
         EncoderConfig(kind="char", colour="blue")  # type: ignore[call-arg]
+
+
+def _tiny_checkpoint(folder, tokens):  # noqa: ANN001, ANN202
+    """A small BERT saved by save_pretrained, with a vocab.txt in an order unlike the training text's."""
+    from transformers import BertConfig, BertModel
+
+    model = BertModel(BertConfig(vocab_size=len(tokens), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                 intermediate_size=32, max_position_embeddings=64), add_pooling_layer=False)
+    model.save_pretrained(folder)
+    (folder / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+    return model
+
+
+def test_a_users_checkpoint_reads_its_own_vocabulary(tiny, tmp_path, examples, concepts, kg):
+    """No vocab_path: the ids the model sees are the checkpoint's ids, not a vocabulary built from the text."""
+    text_chars = sorted({c for ex in examples for c in ex.text})
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "甲", "乙", *reversed(text_chars)]
+    _tiny_checkpoint(tmp_path / "ckpt", tokens)
+    cfg = tiny(epochs=1)
+    cfg = cfg.model_copy(update={"encoder": EncoderConfig(kind="transformers", name_or_path=str(tmp_path / "ckpt"),
+                                                          window=16, overlap=4)})
+    train_tagger(cfg, examples[:6], tmp_path / "m", concepts=concepts, kg=kg, progress=False)
+    tagger = load_tagger(tmp_path / "m", threads=None)
+    assert tagger.vocab.tokens == tokens
+    seen = []
+    embeddings = tagger.module.encoder.model.get_input_embeddings()
+    hook = embeddings.register_forward_hook(lambda module, args, output: seen.append(args[0].clone()))
+    try:
+        text = examples[0].text[:10]
+        tagger.predict([text])
+    finally:
+        hook.remove()
+    ids = seen[0][0].tolist()
+    assert ids[0] == tokens.index("[CLS]") and ids[len(text) + 1] == tokens.index("[SEP]")
+    assert ids[1:len(text) + 1] == [tokens.index(c) for c in text]  # the checkpoint's id of every character
+
+
+def test_a_vocab_path_that_does_not_fit_the_checkpoint_is_refused(tiny, tmp_path, examples, concepts, kg):
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *sorted({c for ex in examples for c in ex.text})]
+    _tiny_checkpoint(tmp_path / "ckpt", tokens)
+    short = tmp_path / "short.txt"
+    short.write_text("\n".join(tokens[:-3]) + "\n", encoding="utf-8")
+    cfg = tiny(epochs=1)
+    cfg = cfg.model_copy(update={"encoder": EncoderConfig(kind="transformers", name_or_path=str(tmp_path / "ckpt"),
+                                                          vocab_path=str(short), window=16, overlap=4)})
+    with pytest.raises(ValueError, match=f"has {len(tokens) - 3} entries but .* has {len(tokens)} input embeddings"):
+        train_tagger(cfg, examples[:6], tmp_path / "m", concepts=concepts, kg=kg, progress=False)

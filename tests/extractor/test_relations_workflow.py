@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_json
 
 from extractor.relations.data import Schema
 from extractor.relations.workflow import evaluate_relations, read_relation_sample
@@ -56,10 +57,10 @@ def test_evaluate_relations_command(data_dir: Path, tmp_path: Path, monkeypatch:
     assert result.exit_code == 0 and len(lines) == 1
     assert json.loads(lines[0])["cmeie_test"]["rules"]["micro"]["f1"] > 0.4
     result = CliRunner().invoke(app, ["evaluate-relations", "--model", str(tmp_path / "none"), "--json"])
-    assert result.exit_code == 2 and str(tmp_path / "none") in json.loads(result.stdout.strip())["error"]
+    assert result.exit_code == 2 and str(tmp_path / "none") in one_json(result.stdout)["error"]
     monkeypatch.setenv("MEDKG_DATA_DIR", str(tmp_path))
     result = CliRunner().invoke(app, ["evaluate-relations", "--json"])
-    assert result.exit_code == 2 and "cmeie" in json.loads(result.stdout.strip())["error"]
+    assert result.exit_code == 2 and "cmeie" in one_json(result.stdout)["error"]
 
 
 @pytest.mark.data

@@ -52,13 +52,53 @@ def test_bad_input_never_crashes_and_offsets_stay_exact(trained):
         tagger.predict([None])  # type: ignore[list-item]
 
 
-def test_long_record_windows_merge_to_valid_spans(trained, examples):
-    tagger = load_tagger(trained[0], threads=None)
+@pytest.mark.parametrize(("astral", "placeholder"), [("😀😀", "□□"), ("𠀀𪚥", "□□"), ("\ud800\udfff", "□□"),
+                                                     ("胃癌😀", "胃癌□")])
+def test_offsets_are_code_points_however_wide_the_characters(learned, examples, astral, placeholder):
+    """Characters outside the vocabulary all read as [UNK], so a text with astral characters or lone
+    surrogates and the same text with one BMP placeholder each must give identical spans: an offset
+    that counted UTF-16 units or bytes would move every span after them."""
+    tagger = load_tagger(learned, threads=None)
+    assert all(tagger.vocab.id_of(c) == tagger.vocab.unk_id for c in "😀𠀀𪚥\ud800\udfff□")
+    found = 0
+    for ex in examples[:4]:
+        wide, narrow = astral + ex.text, placeholder + ex.text
+        got = [(s.start, s.end, s.type) for s in tagger.predict([wide])[0]]
+        assert got == [(s.start, s.end, s.type) for s in tagger.predict([narrow])[0]]
+        assert all(wide[s] == narrow[s] for s in (slice(a, b) for a, b, _ in got) if wide[s].isascii() is False)
+        found += len(got)
+        middle = len(ex.text) // 2
+        wide2, narrow2 = ex.text[:middle] + astral + ex.text[middle:], ex.text[:middle] + placeholder + ex.text[middle:]
+        assert [(s.start, s.end) for s in tagger.predict([wide2])[0]] == [
+            (s.start, s.end) for s in tagger.predict([narrow2])[0]]
+    assert found > 0  # the model finds spans, so there were offsets to compare
+
+
+def test_long_record_windows_merge_to_valid_spans(learned, examples):
+    tagger = load_tagger(learned, threads=None)
     text = "".join(ex.text for ex in examples) * 3
     spans = tagger.predict([text])[0]
     assert all(a.end <= b.start for a, b in zip(spans, spans[1:], strict=False))
-    # a window-sized record and the same text inside a long one agree away from window edges
     assert tagger.window == 16
+    # each window decides the spans that start in the part it owns, and away from the window's edges
+    # (where features computed on the whole record see past the window) tagging that window's text alone
+    # finds the same spans: merging puts every span back exactly where its window found it
+    from extractor.windows import owned_regions, windows
+
+    overlap = min(tagger.config.encoder.overlap, tagger.window // 2)
+    wins = windows(len(text), tagger.window, overlap)
+    assert len(wins) > 10 and [r for r in owned_regions(wins)][0][0] == 0
+    inner, merged_total = 0, 0
+    for (lo, hi), (a, b) in zip(wins, owned_regions(wins), strict=True):
+        mine = [(s.start, s.end, s.type) for s in spans if a <= s.start < b]
+        merged_total += len(mine)
+        alone = [(s.start + lo, s.end + lo, s.type) for s in tagger.predict([text[lo:hi]])[0]]
+        def inside(x: tuple[int, int, str], lo: int = lo, hi: int = hi) -> bool:
+            return not ((lo > 0 and x[0] < lo + overlap) or (hi < len(text) and x[1] > hi - overlap))
+
+        assert [x for x in mine if inside(x)] == [x for x in alone if a <= x[0] < b and inside(x)], (lo, hi)
+        inner += sum(1 for x in mine if inside(x))
+    assert merged_total == len(spans) and inner >= len(spans) // 3  # every span owned once; 46 of 93 compared
 
 
 def test_decoded_tags_are_always_valid():
@@ -104,6 +144,29 @@ def test_kg_lookup_passed_in(trained, examples):
     tagger = load_tagger(trained[0], lookup, threads=None)
     assert tagger.kg_run == "passed-in"
     assert len(tagger.predict([examples[0].text])) == 1
+    # the passed-in vector is what the matched characters carry: their KG rows hold exactly it
+    text = "患者胃癌术后"
+    feats = tagger.featurizer.featurize(text)
+    rows = feats.kg_rows[2:4]
+    assert (rows > 0).all() and (feats.kg_rows[:2] == 0).all()
+    assert np.array_equal(tagger.featurizer.kg_matrix[rows[0]], np.ones(4, np.float32))
+    other = load_tagger(trained[0], {"Disease:胃癌": np.full(4, -2.0, np.float32)}, threads=None)
+    stored = load_tagger(trained[0], threads=None)
+    fused = [_fused(t, text) for t in (tagger, other, stored)]
+    assert not torch.allclose(fused[0][2:4], fused[1][2:4])  # another vector, another fused input there
+    assert torch.allclose(fused[0][:2], fused[1][:2]) and torch.allclose(fused[0][:2], fused[2][:2])  # not elsewhere
+
+
+def _fused(tagger, text):  # noqa: ANN001, ANN202
+    """The fused per-character input of one short text (encoder + KG + features), as the BiLSTM gets it."""
+    from extractor.batching import collate
+
+    assert len(text) <= tagger.window
+    items, _ = tagger.windows_of([text])
+    batch = collate(items, tagger.featurizer.kg_matrix, tagger.device)
+    tagger.module.eval()
+    with torch.no_grad():
+        return tagger.module.fused_input(batch)[0, :len(text)]
 
 
 def test_resume_continues(tiny, tmp_path, examples, concepts, kg):
@@ -114,19 +177,38 @@ def test_resume_continues(tiny, tmp_path, examples, concepts, kg):
     assert [h["epoch"] for h in result.history] == [1, 2]
 
 
+#: Parameters that exist only while a feature is on.
+SWITCHED = {"kg": ("kg_proj.weight", "kg_placeholder"), "bioes": ("bioes.weight",),
+            "category": ("category.weight",), "semantic": ("bigram.weight",)}
+
+
 @pytest.mark.parametrize("switch", ["kg", "bioes", "category", "semantic"])
-def test_each_feature_switches_off(tiny, tmp_path, examples, concepts, kg, switch):
+def test_each_feature_switches_off(tiny, tmp_path, examples, concepts, kg, switch, trained):
+    from safetensors.torch import load_file
+
     cfg = tiny(epochs=1)
     cfg = cfg.model_copy(update={"features": cfg.features.model_copy(update={switch: False})})
     train_tagger(cfg, examples[:6], tmp_path, concepts=concepts, kg=kg, progress=False)
     assert isinstance(load_tagger(tmp_path, threads=None).predict(["胃癌"])[0], list)
+    saved = json.loads((tmp_path / "config.json").read_text())["config"]["features"]
+    assert saved[switch] is False and all(v for k, v in saved.items() if k in SWITCHED and k != switch)
+    off, on = load_file(str(tmp_path / "model.safetensors")), load_file(str(trained[0] / "model.safetensors"))
+    assert all(name in on for name in SWITCHED[switch]) and not any(name in off for name in SWITCHED[switch])
+    # the BiLSTM reads a narrower input by exactly that feature's width
+    dims = {"kg": cfg.features.kg_proj_dim, "bioes": cfg.features.feature_dim, "category": cfg.features.feature_dim,
+            "semantic": cfg.features.bigram_dim}
+    assert on["lstm.weight_ih_l0"].shape[1] - off["lstm.weight_ih_l0"].shape[1] == dims[switch]
 
 
 def test_bio_scheme(tiny, tmp_path, examples, concepts, kg):
     cfg = tiny(epochs=1)
     cfg = cfg.model_copy(update={"head": cfg.head.model_copy(update={"scheme": "BIO"})})
     train_tagger(cfg, examples[:6], tmp_path, concepts=concepts, kg=kg, progress=False)
-    assert all(isinstance(s, Span) for s in load_tagger(tmp_path, threads=None).predict(["胃癌术后"])[0])
+    tagger = load_tagger(tmp_path, threads=None)
+    assert all(isinstance(s, Span) for s in tagger.predict(["胃癌术后"])[0])
+    labels = label_list(cfg.types, "BIO")
+    assert tagger.config.head.scheme == "BIO" and not any(t.startswith(("S-", "E-")) for t in labels)
+    assert tagger.module.emit.out_features == len(labels) == 1 + 2 * len(cfg.types)  # O, B-x, I-x only
 
 
 def test_marginals_match_brute_force():

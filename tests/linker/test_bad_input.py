@@ -68,3 +68,17 @@ def test_gazetteer_survives_odd_text(index: ConceptIndex, text: str) -> None:
     seg = gaz.segment(text + "胃炎" + text)
     assert len(seg.tags) == len(text) * 2 + 2
     assert any(s.concept_id == "Disease:胃炎" for s in seg.spans)
+
+
+@pytest.mark.parametrize("prefix", ["😀😀", "𠀀𪚥\U0002b740", "\x00\x07", "\ud800", "a\u0301"])
+def test_gazetteer_offsets_shift_by_exactly_the_prefix(index: ConceptIndex, prefix: str) -> None:
+    """Offsets count code points: astral characters, lone surrogates and control characters in front
+    move every span by exactly ``len(prefix)`` and ``text[start:end]`` stays the concept's name."""
+    gaz = Gazetteer(index)
+    base = "患者胃炎三年，"
+    plain = [(s.start, s.end, s.concept_id) for s in gaz.segment(base).spans]
+    assert ("Disease:胃炎" in {c for _, _, c in plain}) and plain
+    shifted = [(s.start - len(prefix), s.end - len(prefix), s.concept_id) for s in gaz.segment(prefix + base).spans]
+    assert shifted == plain
+    text = prefix + base
+    assert all(text[s.start:s.end] == "胃炎" for s in gaz.segment(text).spans if s.concept_id == "Disease:胃炎")

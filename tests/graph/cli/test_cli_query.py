@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from pathlib import Path
 
+from cli_helpers import one_json
 from typer.testing import CliRunner
 
 from graph.cli import app
@@ -19,9 +19,7 @@ runner = CliRunner()
 
 def invoke_json(*args: str) -> tuple[int, dict]:
     result = runner.invoke(app, [*args, "--json"])
-    lines = result.stdout.strip().splitlines()
-    assert len(lines) == 1, result.stdout  # exactly one JSON document on stdout
-    return result.exit_code, json.loads(lines[0])
+    return result.exit_code, one_json(result.stdout)
 
 
 def test_query_command(client: GraphClient, neo4j_env: ConnectionInfo) -> None:

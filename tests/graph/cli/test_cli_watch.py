@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
+from cli_helpers import one_json
 from typer.testing import CliRunner
 
 from extractor.kge_quick import KgVectors, save_kg_vectors
@@ -19,9 +19,7 @@ REPO = Path(__file__).resolve().parents[3]
 
 def invoke_json(*args: str) -> tuple[int, dict]:
     result = runner.invoke(app, [*args, "--json"])
-    lines = result.stdout.strip().splitlines()
-    assert len(lines) == 1, result.stdout  # exactly one JSON document on stdout
-    return result.exit_code, json.loads(lines[0])
+    return result.exit_code, one_json(result.stdout)
 
 
 def test_ingest_plugins_watch_status_requeue(client: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import neo4j
 import psutil
 import pytest
 from chromium_helpers import headless_chromium, keep_artifact
+from cli_helpers import one_json
 from typer.testing import CliRunner
 
 from graph.cli import app
@@ -57,7 +58,7 @@ def cli(*args: str) -> tuple[int, str]:
 
 
 def last_json(stdout: str) -> dict[str, Any]:
-    return json.loads(stdout.strip().splitlines()[-1])
+    return one_json(stdout)
 
 
 def listening_ports(pid: int) -> set[int]:

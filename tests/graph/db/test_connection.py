@@ -96,3 +96,36 @@ def test_cypher_files() -> None:
     with pytest.raises(CypherFileError, match="expected one"):
         query("schema/constraints")
     assert "analyst/count_labels" in list_queries("analyst")
+
+
+#: Every node kind with a uniqueness constraint on ``id`` (cypher/schema/), as test constants.
+NODE_KINDS = ("Concept", "EMR", "Mention", "RelationMention", "Extractor", "Run", "EmbeddingRun", "CurationAction",
+              "PrunedTriple", "KGSource")
+
+
+@pytest.mark.parametrize("label", NODE_KINDS)
+def test_constraints_refuse_a_duplicate_create(client: GraphClient, label: str) -> None:
+    """MERGE would hide a missing constraint; CREATE of a second node with the same id must fail in the server."""
+    with client.session() as session:
+        session.run(f"CREATE (:{label} {{id: 'dup-1'}})").consume()
+        with pytest.raises(neo4j.exceptions.ClientError) as refused:
+            session.run(f"CREATE (:{label} {{id: 'dup-1'}})").consume()
+        assert refused.value.code == "Neo.ClientError.Schema.ConstraintValidationFailed"
+        assert session.run(f"MATCH (n:{label} {{id: 'dup-1'}}) RETURN count(n) AS n").single()["n"] == 1
+
+
+def test_the_wipe_refuses_a_database_without_the_sentinel(client: GraphClient) -> None:
+    from neo4j_helpers import wipe
+
+    with client.session() as session:
+        session.run("CREATE (:Concept:Disease {id: 'Disease:keep', name: 'keep'})").consume()
+        session.run("MATCH (s:MedkgTestSentinel) DELETE s").consume()
+    try:
+        with pytest.raises(RuntimeError, match="is not a medkg test server \\(no sentinel\\); not wiping it"):
+            wipe(client)
+        with client.session() as session:
+            assert session.run("MATCH (n) RETURN count(n) AS n").single()["n"] == 1  # nothing was deleted
+    finally:
+        client.write("internal/create_test_sentinel", id="pytest")
+    wipe(client)
+    assert client.read("analyst/count_labels") == [{"label": "MedkgTestSentinel", "count": 1}]

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_json
 from typer.testing import CliRunner
 
 from graph.cli import app
@@ -56,7 +57,7 @@ def test_empty_graph_is_a_clear_error(client: GraphClient) -> None:
 def test_link_command(sample_graph: GraphClient, neo4j_env: ConnectionInfo) -> None:
     result = CliRunner().invoke(app, ["link", "高血压", "--type", "Disease", "--k", "3", "--json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.stdout)
+    payload = one_json(result.stdout)
     assert payload["best"]["concept_id"] == "Disease:高血压" and payload["method"] == "exact"
     assert len(payload["candidates"]) <= 3
     bad = CliRunner().invoke(app, ["link", "   ", "--json"])

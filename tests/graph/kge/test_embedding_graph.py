@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import one_json
 from typer.testing import CliRunner
 
 from embeddings import KGEConfig, UnknownModelError  # noqa: E402
@@ -234,7 +234,7 @@ def test_fold_in_needs_a_translation_model(sample_graph: GraphClient) -> None:
 
 def invoke_json(*args: str) -> tuple[int, dict[str, object]]:
     result = runner.invoke(app, [*args, "--json"])
-    return result.exit_code, json.loads(result.stdout.strip().splitlines()[-1])
+    return result.exit_code, one_json(result.stdout)
 
 
 def test_cli(sample_graph: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path) -> None:

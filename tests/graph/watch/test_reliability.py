@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from cli_helpers import one_json
 from watch_helpers import DEFAULT_PLUGINS, one, rows
 
 from extractor.plugin import ExtractionRecord, RecordResult
@@ -158,7 +159,7 @@ def test_database_restart_mid_run_is_waited_out(tmp_path: Path) -> None:
         outage = time.perf_counter() - stopped
         output, _ = proc.communicate(timeout=600)
         assert proc.returncode == 0, output
-        cycle = json.loads(output.strip().splitlines()[-1])
+        cycle = one_json(output)
         with GraphClient.from_info(info) as client:
             figures = check_no_loss_no_duplicates(client, expected)
         report("db_restart", done_before_stop=done_before, outage_seconds=round(outage, 1),
@@ -180,7 +181,7 @@ def test_four_worker_processes_never_share_a_record(watch_graph: GraphClient, ne
                           env=env_for(neo4j_info, tmp_path), capture_output=True, text=True, timeout=900)
     seconds = time.perf_counter() - started
     assert done.returncode == 0, done.stderr[-3000:]
-    payload = json.loads(done.stdout.strip().splitlines()[-1])
+    payload = one_json(done.stdout)
     runs = rows(client, "MATCH (r:Run) RETURN r.id AS id, r.worker AS worker, r.record_ids AS ids, "
                         "r.done_ids AS done, r.started_at AS start, r.finished_at AS finish")
     holders: dict[str, list[dict]] = {}

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_json
 from watch_helpers import one
 
 from graph.db.connection import ConnectionInfo, GraphClient
@@ -58,7 +59,7 @@ def test_sigterm_finishes_the_batch_releases_nothing_half_done_and_exits_0(
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err[-2000:]
-    assert json.loads(out.strip().splitlines()[-1])["stopped"] is True
+    assert one_json(out)["stopped"] is True
     assert one(client, "MATCH (e:EMR {status: 'PROCESSING'}) RETURN count(e)") == 0
     done = one(client, "MATCH (e:EMR {status: 'DONE'}) RETURN count(e)")
     assert 10 <= done < 400 and one(client, "MATCH (e:EMR) WHERE e.status = 'NEW' RETURN count(e)") == 400 - done
