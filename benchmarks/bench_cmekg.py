@@ -39,6 +39,9 @@ from graph.kg.cmekg import installed_pickle  # noqa: E402
 from graph.kg.loader import LoadConfig, LoadResult, ParsedKG, load_kg, parse_kg  # noqa: E402
 from graph.kg.stats import GraphStats, graph_stats  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_kg_load import vm_hwm_mb  # noqa: E402
+
 
 def wipe(client: GraphClient) -> None:
     client.write("internal/create_test_sentinel", id="benchmark")  # a throwaway server of our own
@@ -69,15 +72,6 @@ def overlap(xywy: ParsedKG, cmekg: ParsedKG) -> dict[str, Any]:
         "relationships_in_both_per_type": dict(sorted(Counter(t for (_h, t, _tl) in both).items())),
         "relationships_union": len(xywy_edges | cmekg_edges),
     }
-
-
-def vm_hwm_mb(pid: int | None) -> float | None:
-    if pid is None:
-        return None
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return None
 
 
 def run(client: GraphClient, xywy_path: Path, cmekg_path: Path) -> dict[str, Any]:

@@ -24,6 +24,7 @@ import psutil
 import pytest
 from chromium_helpers import headless_chromium, keep_artifact
 from cli_helpers import one_json
+from neo4j_helpers import assert_listens_on_loopback_only
 from typer.testing import CliRunner
 
 from graph.cli import app
@@ -135,16 +136,7 @@ def test_http_port_needs_the_browser_flag() -> None:
 
 
 def test_bolt_and_http_listen_on_loopback_only(started: Started) -> None:
-    pid = started.browser["pid"]
-    listening = [c for c in psutil.Process(pid).net_connections(kind="inet") if c.status == psutil.CONN_LISTEN]
-    assert {c.laddr.port for c in listening} == {started.server.port, started.server.http_port}
-    assert {c.laddr.ip for c in listening} <= LOOPBACK, listening
-    others = [a.address for addrs in psutil.net_if_addrs().values() for a in addrs
-              if a.family == socket.AF_INET and not a.address.startswith("127.")]
-    for address in others:
-        with socket.socket() as sock, pytest.raises(OSError):
-            sock.settimeout(2)
-            sock.connect((address, started.server.http_port))
+    assert_listens_on_loopback_only(started.browser["pid"], {started.server.port, started.server.http_port})
 
 
 def test_only_the_browser_and_its_discovery_are_served(started: Started) -> None:
