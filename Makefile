@@ -37,8 +37,13 @@ chromium:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null \
 	  || { echo "error: chromium or chromedriver is still missing from PATH" >&2; exit 1; }
 
+# With the research data present (MEDKG_DATA_DIR, or ../shared/data as CI has it), the tests that read it
+# must run: MEDKG_REQUIRE_DATA=1 turns their skips into failures.
+DATA_DIR := $(or $(MEDKG_DATA_DIR),$(abspath ../shared/data))
 test: launcher lint chromium
-	$(VENV)/bin/python -m pytest
+	@if [ -d "$(DATA_DIR)" ]; then echo "research data at $(DATA_DIR): data tests must run"; \
+	  else echo "no research data at $(DATA_DIR): data tests will skip"; fi
+	$(if $(wildcard $(DATA_DIR)),MEDKG_REQUIRE_DATA=1 MEDKG_DATA_DIR=$(DATA_DIR)) $(VENV)/bin/python -m pytest
 
 lint: venv
 	$(VENV)/bin/ruff check graph embeddings extractor linker tests benchmarks

@@ -109,13 +109,34 @@ def neo4j_env(neo4j_info: ConnectionInfo, monkeypatch: pytest.MonkeyPatch, tmp_p
     return neo4j_info
 
 
+#: Set by ``make test`` when the research data is there: a test that needs it must then run, not skip.
+REQUIRE_DATA = "MEDKG_REQUIRE_DATA"
+
+
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    """The third-party research data (../shared/data); tests that need it skip when it is missing."""
+    """The third-party research data (../shared/data); tests that need it skip when it is missing.
+
+    With ``MEDKG_REQUIRE_DATA=1`` (``make test`` sets it when the folder exists, so CI, which has the
+    data beside the clone, never passes with those tests skipped) a missing folder fails instead.
+    """
     path = Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data"))
     if not path.is_dir():
-        pytest.skip(f"research data not found at {path} (set MEDKG_DATA_DIR)")
+        message = f"research data not found at {path} (set MEDKG_DATA_DIR)"
+        if os.environ.get(REQUIRE_DATA) == "1":
+            pytest.fail(f"{message}; {REQUIRE_DATA}=1 says it must be there")
+        pytest.skip(message)
     return path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> object:
+    """Under ``MEDKG_REQUIRE_DATA=1`` a skipped test marked ``data`` is reported as a failure."""
+    report = yield
+    if report.skipped and os.environ.get(REQUIRE_DATA) == "1" and item.get_closest_marker("data") is not None:
+        report.outcome = "failed"
+        report.longrepr = f"{item.nodeid}: a data test skipped although {REQUIRE_DATA}=1 ({report.longrepr})"
+    return report
 
 
 @pytest.fixture(scope="session")

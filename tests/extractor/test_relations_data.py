@@ -159,8 +159,7 @@ def test_scores():
 @pytest.mark.data
 def test_real_cmeie_split_and_coverage(data_dir):
     path = data_dir / "cmeie" / "CMeIE_dev.json"
-    if not path.is_file():
-        pytest.skip(f"CMeIE not found at {path}")
+    assert path.is_file(), f"{path} missing from the research data"
     split = split_by_text(read_cmeie(path))
     counts = split_counts(split)
     assert sum(c["sentences"] for c in counts.values()) > 3000

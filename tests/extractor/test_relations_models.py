@@ -217,3 +217,32 @@ def test_shared_pairing_long_sentence_windows():
     assert ids[s0:s1] == tuple(clf.vocab.encode("胃炎")) and ids[o0:o1] == tuple(clf.vocab.encode("腹痛"))
     assert len(ids2) == 32 and 0 <= pos2[2] < pos2[3] <= 32  # clipped into its window, still a span
     assert len(clf.predict([far, spread], {"x": text})) == 2
+
+
+def test_a_users_checkpoint_keeps_its_vocabulary_and_markers_come_after(tmp_path):
+    """Relations on a saved BERT without vocab_path: the checkpoint's ids, the four markers appended."""
+    pytest.importorskip("transformers")
+    from transformers import BertConfig, BertModel
+
+    train, texts = _toy()
+    chars = sorted({c for t in texts.values() for c in t})
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "丙", *reversed(chars)]
+    BertModel(BertConfig(vocab_size=len(tokens), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=32, max_position_embeddings=64), add_pooling_layer=False
+              ).save_pretrained(tmp_path / "ckpt")
+    (tmp_path / "ckpt" / "vocab.txt").write_text("\n".join(tokens) + "\n", encoding="utf-8")
+    cfg = RelationConfig(encoder=RelationEncoderConfig(kind="transformers", name_or_path=str(tmp_path / "ckpt")),
+                         lstm_layers=0, max_len=60, ffnn_hidden=16, train=RelationTrainConfig(epochs=1, batch_size=8))
+    clf = train_relations(cfg, SCHEMA, train, texts, [], {}).classifier
+    assert clf.vocab.tokens == [*tokens, *MARKERS]
+    seen = []
+    hook = clf.module.encoder.model.get_input_embeddings().register_forward_hook(
+        lambda module, args, output: seen.append(args[0][0].tolist()))
+    try:
+        clf.predict(train[:1], texts)
+    finally:
+        hook.remove()
+    ids, _ = mark(texts[train[0].sentence_id], train[0].subject, train[0].object, clf.vocab, 60)
+    assert seen[0][1:len(ids) + 1] == ids
+    text_ids = [i for i in ids if i < len(tokens)]
+    assert text_ids == [tokens.index(c) for c in texts[train[0].sentence_id]]  # the checkpoint's id of each char

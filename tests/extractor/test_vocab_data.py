@@ -32,10 +32,10 @@ def test_bert_vocab_split_on_newline_only(tmp_path):
     assert len(vocab) == 7 and vocab.id_of("\u2028") == 5 and vocab.id_of("A") == 6
 
 
-def test_shared_bert_vocab_size():
-    path = Path("/work/shared/data/bert-base-chinese-vocab/vocab.txt")
-    if not path.is_file():
-        pytest.skip("shared data not present")
+@pytest.mark.data
+def test_shared_bert_vocab_size(data_dir):
+    path = data_dir / "bert-base-chinese-vocab" / "vocab.txt"  # the configured data folder (MEDKG_DATA_DIR)
+    assert path.is_file(), f"{path} missing from the research data"
     assert len(CharVocab.from_bert_vocab(path)) == 21128
 
 
