@@ -1,18 +1,21 @@
 """Which KG labels a mention type may link to.
 
 NER types come from the tagger (CCKS 2019: 疾病和诊断, 药物, 手术, 解剖部位, 实验室检验, 影像检查, or
-their English names). The KG has no anatomy or operation nodes, so those types always give NIL
-candidates. A fallback label is searched too, with a small score penalty so that a concept of the
-primary label wins a tie.
+their English names). The xywy KG has no anatomy or operation nodes and does not tell lab tests from
+imaging (its ``Check``); CMeKG (``medkg kg load --format cmekg``) adds ``Anatomy``, ``Operation``,
+``LabTest`` and ``ImagingExam`` concepts, which these types search first. With the xywy KG alone the
+new labels hold nothing, so anatomy and operations give NIL candidates and tests link to ``Check``
+exactly as before. A fallback label is searched too, with a small score penalty so that a concept of
+the primary label wins a tie.
 
 | mention type | KG labels searched (penalty) |
 |---|---|
 | Disease / 疾病和诊断 | Disease (0), Symptom (fallback) |
 | Drug / 药物 | Drug (0), Producer (fallback) |
-| LabTest / 实验室检验 | Check (0) |
-| ImagingExam / 影像检查 | Check (0) |
-| Anatomy / 解剖部位 | none: always NIL |
-| Operation / 手术 | none: always NIL |
+| LabTest / 实验室检验 | LabTest (0), Check (0) |
+| ImagingExam / 影像检查 | ImagingExam (0), Check (0) |
+| Anatomy / 解剖部位 | Anatomy (0): NIL while the KG has no anatomy |
+| Operation / 手术 | Operation (0): NIL while the KG has no operations |
 | a KG label (Symptom, Check, Food, Department, Producer) | that label only |
 | ``None`` | every label in the index (0) |
 
@@ -50,10 +53,10 @@ CCKS_LABELS: dict[str, str] = {
 NER_TO_KG: dict[str, tuple[tuple[str, bool], ...]] = {
     "Disease": (("Disease", False), ("Symptom", True)),
     "Drug": (("Drug", False), ("Producer", True)),
-    "LabTest": (("Check", False),),
-    "ImagingExam": (("Check", False),),
-    "Anatomy": (),
-    "Operation": (),
+    "LabTest": (("LabTest", False), ("Check", False)),
+    "ImagingExam": (("ImagingExam", False), ("Check", False)),
+    "Anatomy": (("Anatomy", False),),
+    "Operation": (("Operation", False),),
 }
 """NER type -> (KG label, is_fallback) pairs, primary label first."""
 

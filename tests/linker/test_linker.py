@@ -80,11 +80,30 @@ def test_nil_below_threshold_keeps_candidates(linker: Linker) -> None:
     assert linker.with_config(nil_threshold=0.5).link("糖尿并", type="Disease").best is not None
 
 
-def test_anatomy_and_operation_are_always_nil(linker: Linker) -> None:
+def test_anatomy_and_operation_are_nil_without_such_concepts(linker: Linker) -> None:
     for text, type_name in [("胃", "解剖部位"), ("胃癌根治术", "Operation"), ("胰腺炎", "Anatomy")]:
         res = linker.link(text, type=type_name)
         assert res.is_nil and res.candidates == []
     assert linker.link("左肺", type="解剖部位").nil_candidate_id == "candidate:Anatomy:左肺"
+
+
+def test_the_new_labels_link_when_the_kg_has_them() -> None:
+    """With CMeKG's labels in the index, anatomy and operations link, and lab tests prefer LabTest to Check."""
+    from linker import ConceptIndex, ConceptRecord
+
+    index = ConceptIndex.build([ConceptRecord("Anatomy:左肺", "Anatomy", "左肺", ("左侧肺",)),
+                          ConceptRecord("Operation:胃癌根治术", "Operation", "胃癌根治术"),
+                          ConceptRecord("LabTest:血常规", "LabTest", "血常规"),
+                          ConceptRecord("Check:血常规", "Check", "血常规"),
+                          ConceptRecord("Check:胸部CT", "Check", "胸部CT"),
+                          ConceptRecord("Disease:胃癌", "Disease", "胃癌")])
+    linker = Linker(index)
+    assert linker.link("左侧肺", type="解剖部位").best.concept_id == "Anatomy:左肺"
+    assert linker.link("胃癌根治术", type="手术").best.concept_id == "Operation:胃癌根治术"
+    assert linker.link("胃癌", type="Anatomy").is_nil  # a disease is not an anatomical site
+    blood = linker.link("血常规", type="LabTest")
+    assert {c.concept_id for c in blood.candidates} == {"LabTest:血常规", "Check:血常规"} and not blood.is_nil
+    assert linker.link("胸部CT", type="ImagingExam").best.concept_id == "Check:胸部CT"  # Check still serves
 
 
 def test_type_none_searches_all_labels(linker: Linker) -> None:
