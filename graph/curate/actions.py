@@ -44,6 +44,8 @@ ALLOWED_TYPES: frozenset[str] = frozenset(RELATION_TYPES) | RECORD_RELATION_TYPE
 RESERVED_KEYS = frozenset({"id", "pruned_action", "pruned_type", "pruned_head", "pruned_tail", "pruned_keys",
                            "pruned_at", "restored", "restored_at", "restored_by"})
 Origin = Literal["kg", "records"]
+#: Most relationships one prune may select (it holds their ids in memory); narrow the criteria beyond it.
+MAX_PRUNE = 500_000
 
 
 class CurationError(ValueError):
@@ -126,7 +128,10 @@ def prune(client: GraphClient, criteria: PruneCriteria, *, actor: str, reason: s
     _check_actor(actor, reason)
     if batch_size < 1:
         raise CurationError(f"batch size must be at least 1, got {batch_size}")
-    rows = list_low_confidence(client, criteria)
+    rows = list_low_confidence(client, criteria, limit=MAX_PRUNE + 1)
+    if len(rows) > MAX_PRUNE:
+        raise CurationError(f"more than {MAX_PRUNE:,} relationships match {criteria.to_json()}; narrow the criteria "
+                            "(--type, --origin, a lower --below) and prune in steps")
     shown = [{k: r[k] for k in ("head", "type", "tail", "confidence", "kg_sources", "record_count")} for r in rows]
     result = PruneResult(json.loads(criteria.to_json()), apply, len(rows), triples=shown)
     if not apply:

@@ -164,3 +164,13 @@ def test_merge_a_candidate_and_undo_it(processed: GraphClient):
     assert restore(client, merged["action_id"], actor="dr.wang")["restored"] == 0
     assert graph_dump(client, skip=AUDIT) == before
     assert [a["kind"] for a in curation_log(client)] == ["restore", "merge"]
+
+
+def test_a_prune_that_selects_too_much_is_refused(processed: GraphClient, monkeypatch: pytest.MonkeyPatch):
+    import graph.curate.actions as actions
+
+    before = graph_dump(processed)
+    monkeypatch.setattr(actions, "MAX_PRUNE", 3)
+    with pytest.raises(CurationError, match="more than 3 relationships match .*narrow the criteria"):
+        prune(processed, PruneCriteria(below=0.5), actor="dr.li", reason="x", apply=True)
+    assert graph_dump(processed) == before
