@@ -153,3 +153,18 @@ def test_validate_result_rejects_protocol_breaks() -> None:
     for result, kind, message in cases:
         with pytest.raises(PluginOutputError, match=message):
             validate_result(rec, result, kind)
+
+
+def test_gazetteer_reports_the_merged_kg_labels_when_its_type_map_names_them() -> None:
+    """The README's config for a graph with CMeKG: anatomy, operations, lab tests and imaging reported as such."""
+    concepts = [ConceptRecord("Anatomy:左肺", "Anatomy", "左肺"), ConceptRecord("Operation:胃癌根治术", "Operation",
+                                                                           "胃癌根治术"),
+                ConceptRecord("LabTest:血常规", "LabTest", "血常规"), ConceptRecord("Disease:胃癌", "Disease", "胃癌")]
+    text = "左肺见结节，行胃癌根治术，复查血常规。"
+    default = GazetteerNER(GazetteerNERConfig(), PluginContext.from_concepts(concepts))
+    assert {s.type for s in default.extract([ExtractionRecord("r", text)])[0].spans} == set()  # not in its map
+    merged_map = {"Disease": "Disease", "Symptom": "Symptom", "Drug": "Drug", "Check": "LabTest",
+                  "LabTest": "LabTest", "ImagingExam": "ImagingExam", "Anatomy": "Anatomy", "Operation": "Operation"}
+    plugin = GazetteerNER(GazetteerNERConfig(type_map=merged_map), PluginContext.from_concepts(concepts))
+    found = {(text[s.start:s.end], s.type) for s in plugin.extract([ExtractionRecord("r", text)])[0].spans}
+    assert found == {("左肺", "Anatomy"), ("胃癌根治术", "Operation"), ("血常规", "LabTest")}
