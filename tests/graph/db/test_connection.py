@@ -106,12 +106,13 @@ NODE_KINDS = ("Concept", "EMR", "Mention", "RelationMention", "Extractor", "Run"
 @pytest.mark.parametrize("label", NODE_KINDS)
 def test_constraints_refuse_a_duplicate_create(client: GraphClient, label: str) -> None:
     """MERGE would hide a missing constraint; CREATE of a second node with the same id must fail in the server."""
-    with client.session() as session:
-        session.run(f"CREATE (:{label} {{id: 'dup-1'}})").consume()
+    client.apply_schema()  # idempotent; the test must not depend on another test having applied it
+    with client.session() as session:  # the label as a parameter (a dynamic label), never in the text
+        session.run("CREATE (:$($label) {id: 'dup-1'})", label=label).consume()
         with pytest.raises(neo4j.exceptions.ClientError) as refused:
-            session.run(f"CREATE (:{label} {{id: 'dup-1'}})").consume()
+            session.run("CREATE (:$($label) {id: 'dup-1'})", label=label).consume()
         assert refused.value.code == "Neo.ClientError.Schema.ConstraintValidationFailed"
-        assert session.run(f"MATCH (n:{label} {{id: 'dup-1'}}) RETURN count(n) AS n").single()["n"] == 1
+        assert session.run("MATCH (n:$($label) {id: 'dup-1'}) RETURN count(n) AS n", label=label).single()["n"] == 1
 
 
 def test_the_wipe_refuses_a_database_without_the_sentinel(client: GraphClient) -> None:
