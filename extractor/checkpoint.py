@@ -125,16 +125,31 @@ def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | N
     return out
 
 
-def _read_meta(folder: Path) -> dict:
+def read_folder_meta(folder: Path, required: Sequence[str], what: str, error: type[ValueError]) -> dict:
+    """``config.json`` of a checkpoint folder of any kind, after checking the folder and its files.
+
+    Args:
+        folder: The folder.
+        required: Files that must be there.
+        what: How errors name the folder ("checkpoint", "relation checkpoint").
+        error: The exception to raise.
+
+    Raises:
+        error: No such folder, a required file missing, or ``config.json`` not JSON.
+    """
     if not folder.is_dir():
-        raise CheckpointError(f"{folder}: not a checkpoint folder (no such directory)")
-    missing = [f for f in _REQUIRED if not (folder / f).is_file()]
+        raise error(f"{folder}: not a {what} folder (no such directory)")
+    missing = [f for f in required if not (folder / f).is_file()]
     if missing:
-        raise CheckpointError(f"{folder}: incomplete checkpoint, missing {', '.join(missing)}")
+        raise error(f"{folder}: incomplete {what}, missing {', '.join(missing)}")
     try:
-        meta = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        return json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise CheckpointError(f"{folder}/config.json: not JSON ({exc})") from exc
+        raise error(f"{folder}/config.json: not JSON ({exc})") from exc
+
+
+def _read_meta(folder: Path) -> dict:
+    meta = read_folder_meta(folder, _REQUIRED, "checkpoint", CheckpointError)
     version = meta.get("checkpoint_version")
     if version != CHECKPOINT_VERSION or meta.get("feature_version") != FEATURE_VERSION:
         raise CheckpointError(f"{folder}: checkpoint version {version} / feature version "

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
+from extractor.checkpoint import read_folder_meta
 from extractor.encoders import CharEmbeddingEncoder, TransformersEncoder
 from extractor.relations.config import RELATION_CHECKPOINT_VERSION, RelationConfig
 from extractor.relations.data import NONE, Candidate, Schema
@@ -274,15 +275,7 @@ def read_relation_meta(folder: str | Path) -> dict:
         RelationCheckpointError: Missing folder or files, not JSON, or another checkpoint version.
     """
     folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise RelationCheckpointError(f"{folder}: not a relation checkpoint folder (no such directory)")
-    missing = [f for f in _REQUIRED if not (folder / f).is_file()]
-    if missing:
-        raise RelationCheckpointError(f"{folder}: incomplete relation checkpoint, missing {', '.join(missing)}")
-    try:
-        meta = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise RelationCheckpointError(f"{folder}/config.json: not JSON ({exc})") from exc
+    meta = read_folder_meta(folder, _REQUIRED, "relation checkpoint", RelationCheckpointError)
     version = meta.get("relation_checkpoint_version")
     if version != RELATION_CHECKPOINT_VERSION:
         raise RelationCheckpointError(f"{folder}: relation checkpoint version {version}; this medkg reads version "
