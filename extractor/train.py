@@ -36,7 +36,7 @@ from extractor.predict import Tagger
 from extractor.pretrain_emb import CharVectors
 from extractor.scoring import score_spans
 from extractor.tags import spans_to_tags
-from extractor.vocab import CharVocab
+from extractor.vocab import CharVocab, checkpoint_vocabulary
 from extractor.windows import training_windows
 
 __all__ = ["TrainResult", "git_hash", "split_dev", "train_tagger"]
@@ -84,31 +84,6 @@ def split_dev(examples: Sequence[Example], fraction: float, seed: int) -> tuple[
     dev = sorted(order[:n_dev])
     train = sorted(order[n_dev:])
     return [examples[i] for i in train], [examples[i] for i in dev]
-
-
-def checkpoint_vocabulary(name_or_path: str | None, vocab_path: str | None) -> CharVocab:
-    """The vocabulary for a ``transformers`` encoder: ``vocab_path``, else the checkpoint's own.
-
-    A given ``vocab_path`` must have as many entries as the checkpoint's input embeddings
-    (``vocab_size`` of its config), or the model would read other tokens than the ids mean.
-
-    Raises:
-        ValueError: The sizes differ, or the checkpoint's vocabulary cannot be read.
-    """
-    if vocab_path is None:
-        if name_or_path is None:
-            raise ValueError("a transformers encoder needs name_or_path or vocab_path to know its vocabulary")
-        return CharVocab.from_checkpoint(name_or_path)
-    vocab = CharVocab.from_bert_vocab(vocab_path)
-    if name_or_path is not None:
-        from transformers import AutoConfig
-
-        size = getattr(AutoConfig.from_pretrained(name_or_path), "vocab_size", None)
-        if size is not None and size != len(vocab):
-            raise ValueError(f"encoder.vocab_path {vocab_path} has {len(vocab):,} entries but {name_or_path} has "
-                             f"{size:,} input embeddings; use the checkpoint's own vocab.txt (or leave vocab_path "
-                             "unset to read it from the checkpoint)")
-    return vocab
 
 
 def _vocabs(config: TaggerConfig, texts: list[str], pretrained: CharVectors | None) -> tuple[CharVocab, CharVocab]:

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["BIGRAM_END", "CharVocab", "bigrams_of"]
+__all__ = ["BIGRAM_END", "CharVocab", "bigrams_of", "checkpoint_vocabulary"]
 
 PAD, UNK, CLS, SEP, MASK = "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"
 BIGRAM_END = "</s>"
@@ -134,3 +134,28 @@ class CharVocab:
     def encode_bigrams(self, text: str) -> list[int]:
         """One bigram id per character of ``text``."""
         return [self.id_of(bg) for bg in bigrams_of(text)]
+
+
+def checkpoint_vocabulary(name_or_path: str | None, vocab_path: str | None) -> CharVocab:
+    """The vocabulary for a ``transformers`` encoder: ``vocab_path``, else the checkpoint's own.
+
+    A given ``vocab_path`` must have as many entries as the checkpoint's input embeddings
+    (``vocab_size`` of its config), or the model would read other tokens than the ids mean.
+
+    Raises:
+        ValueError: The sizes differ, or the checkpoint's vocabulary cannot be read.
+    """
+    if vocab_path is None:
+        if name_or_path is None:
+            raise ValueError("a transformers encoder needs name_or_path or vocab_path to know its vocabulary")
+        return CharVocab.from_checkpoint(name_or_path)
+    vocab = CharVocab.from_bert_vocab(vocab_path)
+    if name_or_path is not None:
+        from transformers import AutoConfig
+
+        size = getattr(AutoConfig.from_pretrained(name_or_path), "vocab_size", None)
+        if size is not None and size != len(vocab):
+            raise ValueError(f"encoder.vocab_path {vocab_path} has {len(vocab):,} entries but {name_or_path} has "
+                             f"{size:,} input embeddings; use the checkpoint's own vocab.txt (or leave vocab_path "
+                             "unset to read it from the checkpoint)")
+    return vocab

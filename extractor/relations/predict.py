@@ -42,7 +42,7 @@ from extractor.relations.model import (
     shared_window,
     with_markers,
 )
-from extractor.vocab import CLS, SEP, CharVocab
+from extractor.vocab import CLS, SEP, CharVocab, checkpoint_vocabulary
 
 if TYPE_CHECKING:
     from extractor.pretrain_emb import CharVectors
@@ -175,8 +175,6 @@ def _vocab(config: RelationConfig, texts: Sequence[str], pretrained: CharVectors
         if enc.vocab_path is None and enc.name_or_path is None:  # a fresh model (bert_config): own vocabulary
             base = CharVocab.build(texts, min_count=config.train.min_char_count)  # has [CLS]/[SEP]/[MASK]
         else:  # the checkpoint's own ids for every character; markers are appended after them
-            from extractor.train import checkpoint_vocabulary
-
             base = checkpoint_vocabulary(enc.name_or_path, enc.vocab_path)
     elif pretrained is not None:
         base = pretrained.chars
