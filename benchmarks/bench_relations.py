@@ -113,31 +113,6 @@ def train_ner(args: argparse.Namespace) -> dict:
             "entities": {"train": vars(train_stats), "validation": vars(dev_stats)}, "loadavg": os.getloadavg()}
 
 
-def _end_to_end(args: argparse.Namespace, schema, split, runs: dict) -> dict:
-    """Tagger-predicted entities on the test split, then each relation model over their pairs."""
-    from extractor.checkpoint import load_tagger
-    from extractor.relations.ner import ner_examples, predicted_candidates
-    from extractor.scoring import score_spans
-
-    tagger = load_tagger(args.ner_model)
-    test = split["test"]
-    gold_ex, ner_stats = ner_examples(test)
-    load = os.getloadavg()
-    t0 = time.perf_counter()
-    spans = tagger.predict([s.text for s in test])
-    ner_seconds = time.perf_counter() - t0
-    ner = score_spans([ex.spans for ex in gold_ex], spans)
-    cands, texts = predicted_candidates(test, spans, schema)
-    gold_sets = gold_triples(test)
-    out = {"ner_model": str(args.ner_model), "ner_test_strict": ner.to_dict(),
-           "ner_sentences_per_s": round(len(test) / ner_seconds, 1), "ner_loadavg": load,
-           "gold_entities_flat_layer": vars(ner_stats), "predicted_candidates": len(cands), "runs": {}}
-    for name, predict in runs.items():
-        labels = predict(cands, texts)
-        out["runs"][name] = score_triples(gold_sets, candidate_triples(cands, labels)).as_dict()
-    return out
-
-
 def _rate(fn, n: int) -> dict:
     load = os.getloadavg()
     t0 = time.perf_counter()
@@ -185,8 +160,12 @@ def report(args: argparse.Namespace) -> dict:
     out["learned_minus_rules_f1_points"] = round(100 * delta, 2)
     out["target_met"] = delta >= 0.10
     if args.ner_model:
-        out["end_to_end_predicted_entities"] = _end_to_end(args, schema, split, {
-            "rules": lambda c, t: rules.predict(c, t), "learned": lambda c, t: clf.predict(c, t)})
+        from extractor.relations.workflow import end_to_end
+
+        load = os.getloadavg()
+        out["end_to_end_predicted_entities"] = {**end_to_end(args.ner_model, split["test"], schema,
+                                                             {"rules": rules, "learned": clf}, gold_sets),
+                                                "loadavg": load}
     out["torch_threads"] = torch.get_num_threads()
     return out
 

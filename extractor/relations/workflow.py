@@ -30,7 +30,7 @@ from extractor.relations.data import (
 from extractor.relations.evaluate import candidate_triples, gold_triples, score_candidates, score_triples
 from extractor.relations.rules import RuleBaseline
 
-__all__ = ["evaluate_relations", "read_relation_sample"]
+__all__ = ["end_to_end", "evaluate_relations", "read_relation_sample"]
 
 
 def read_relation_sample(path: Path, schema: Schema) -> tuple[list[Candidate], dict[str, str]]:
@@ -105,12 +105,17 @@ def evaluate_relations(data_dir: Path, model_dir: Path | None = None, sample: Pa
         if sample_data is not None:
             report["emr_sample"][name] = _scores(sample_data[0], model.predict(*sample_data), top)
     if ner_model is not None:
-        report["cmeie_test_predicted_entities"] = _end_to_end(ner_model, split["test"], schema, models, gold)
+        report["cmeie_test_predicted_entities"] = end_to_end(ner_model, split["test"], schema, models, gold)
     return report
 
 
-def _end_to_end(ner_model: Path, test: list, schema: Any, models: dict[str, Any],  # noqa: ANN401
-                gold: dict[str, set[tuple[str, str, str]]]) -> dict[str, Any]:
+def end_to_end(ner_model: Path, test: list, schema: Any, models: dict[str, Any],  # noqa: ANN401
+               gold: dict[str, set[tuple[str, str, str]]]) -> dict[str, Any]:
+    """Entities by the CMeIE-typed tagger ``ner_model``, then each of ``models`` over their pairs: CBLUE triple scores.
+
+    Raises:
+        ValueError: The tagger predicts other types than CMeIE's.
+    """
     from extractor.checkpoint import load_tagger
     from extractor.relations.ner import CMEIE_TYPES, ner_examples, predicted_candidates
     from extractor.scoring import score_spans
@@ -123,11 +128,11 @@ def _end_to_end(ner_model: Path, test: list, schema: Any, models: dict[str, Any]
     started = time.perf_counter()
     spans = tagger.predict([s.text for s in test])
     ner_seconds = time.perf_counter() - started
-    flat, _ = ner_examples(test)
+    flat, flat_stats = ner_examples(test)
     candidates, texts = predicted_candidates(test, spans, schema)
     out: dict[str, Any] = {"ner_model": str(ner_model), "ner_strict": score_spans([e.spans for e in flat], spans)
                            .to_dict(), "sentences_per_s": round(len(test) / ner_seconds, 1) if ner_seconds else None,
-                           "candidates": len(candidates)}
+                           "gold_entities_flat_layer": vars(flat_stats), "candidates": len(candidates)}
     for name, model in models.items():
         labels = model.predict(candidates, texts) if candidates else []
         out[name] = score_triples(gold, candidate_triples(candidates, labels)).as_dict()
