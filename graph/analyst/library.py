@@ -39,7 +39,7 @@ from typing import Any
 
 import neo4j
 from neo4j import ManagedTransaction, unit_of_work
-from neo4j.exceptions import ClientError, Neo4jError
+from neo4j.exceptions import Neo4jError
 
 from graph.db.connection import GraphClient
 from graph.db.queries import CypherFileError, list_queries, query
@@ -331,9 +331,7 @@ def _run_read(client: GraphClient, name: str, text: str, params: dict[str, Any],
     try:
         with client.session(default_access_mode=neo4j.READ_ACCESS) as session:
             keys, rows, cut = session.execute_read(work)
-    except ClientError as exc:
-        raise _error(exc, f"query {name!r}") from exc
-    except Neo4jError as exc:
+    except Neo4jError as exc:  # client errors (syntax, access mode, timeout) and server errors alike
         raise _error(exc, f"query {name!r}") from exc
     return QueryResult(name, keys, rows, cut, row_limit, round(time.perf_counter() - started, 4), params)
 
