@@ -29,6 +29,12 @@ def kg_load(
     allow_unpinned: Annotated[bool, typer.Option(
         "--allow-unpinned", help="cmekg: read a pickle whose sha256 is not the pinned PyCMeKG 0.2.5 file's "
                                  "(still with the restricted unpickler).")] = False,
+    bulk: Annotated[bool, typer.Option(
+        "--bulk", help="First load of an empty embedded database with Neo4j's offline importer (neo4j-admin "
+                       "database import; the server is stopped meanwhile); same graph as the MERGE path.")] = False,
+    also: Annotated[list[str] | None, typer.Option(
+        "--also", help="--bulk: load this source after PATH, as FORMAT or FORMAT=PATH (cmekg alone reads the "
+                       "installed PyCMeKG); repeat for more.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Load a KG idempotently: a second load of a source changes nothing, a new source merges."""
@@ -52,12 +58,59 @@ def kg_load(
         first = exc.errors()[0]
         fail(f"invalid option: {first['loc'][0] if first['loc'] else 'config'}: {first['msg']}", code=2,
              as_json=as_json)
+    if also and not bulk:
+        fail("--also goes with --bulk; without it, run one `medkg kg load` per source", code=2, as_json=as_json)
+    if bulk:
+        _bulk(path, config, also or [], as_json)
+        return
     try:
         with GraphClient.from_environment() as client, progress_bars(not as_json) as bars:
             result = load_kg(client, path, config, progress=bars)
     except (KGLoadError, CMeKGRefused, FileNotFoundError, LookupError) as exc:
         fail(str(exc), code=2, as_json=as_json)
     emit(result.to_dict(), as_json, _load_render)
+
+
+def _bulk(path: Path | None, config: Any, also: list[str], as_json: bool) -> None:  # noqa: ANN401
+    from graph.db.config import MedkgSettings, Neo4jTarget
+    from graph.db.server import LocalNeo4j
+    from graph.kg.bulk import BulkLoadError, bulk_load
+    from graph.kg.cmekg import CMeKGRefused
+    from graph.kg.formats import FORMATS
+    from graph.kg.loader import KGLoadError, LoadConfig
+    from graph.progress import progress_bars
+
+    target = Neo4jTarget()
+    if target.uri:
+        fail(f"--bulk writes the embedded server's store files and NEO4J_URI is set ({target.uri}): "
+             "load into that server without --bulk", code=2, as_json=as_json)
+    sources: list[tuple[Path | None, Any]] = [(path, config)]
+    for spec in also:
+        fmt, _, where = spec.partition("=")
+        if fmt not in FORMATS:
+            fail(f"--also {spec!r}: unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}", code=2,
+                 as_json=as_json)
+        if not where and fmt != "cmekg":
+            fail(f"--also {spec!r}: give the path as {fmt}=PATH", code=2, as_json=as_json)
+        sources.append((Path(where) if where else None,
+                        LoadConfig(format=fmt, skip_invalid=config.skip_invalid)))
+    try:
+        with progress_bars(not as_json) as bars:
+            result = bulk_load(LocalNeo4j.from_settings(MedkgSettings()), sources, progress=bars)
+    except (KGLoadError, CMeKGRefused, FileNotFoundError, LookupError, BulkLoadError) as exc:
+        fail(str(exc), code=2, as_json=as_json)
+    emit(result.to_dict(), as_json, _bulk_render)
+
+
+def _bulk_render(payload: dict[str, Any]) -> None:
+    summary = {"sources": ", ".join(s["source"] for s in payload["sources"]),
+               "nodes imported": payload["nodes_imported"], "relationships imported": payload["relationships_imported"],
+               **{f"seconds {k}": v for k, v in payload["seconds"].items()}, **payload["rates"],
+               **{f"MB {k}": v for k, v in payload["memory_mb"].items()}, "importer log": payload["import_log"]}
+    out.print(kv_table("bulk load", summary))
+    for source in payload["sources"]:
+        for line in source["errors"][:10]:
+            err.print(f"skipped ({source['source']}): {line}", highlight=False, markup=False)
 
 
 def _load_render(payload: dict[str, Any]) -> None:
