@@ -30,6 +30,7 @@ from typing import Any  # noqa: E402
 
 from rapidfuzz import fuzz, process  # noqa: E402
 
+from graph.tagging.data import kg_concepts  # noqa: E402
 from linker import ConceptIndex, Gazetteer, Linker, LinkerConfig  # noqa: E402
 from linker.calibrate import calibrate  # noqa: E402
 from linker.evalset import EvalSetConfig, build_evalset  # noqa: E402
@@ -146,33 +147,6 @@ def bench_gazetteer(index: ConceptIndex, texts: list[str], rounds: int) -> dict[
     }
 
 
-def merge_cmekg(records: list[Any], path: Path) -> tuple[list[Any], dict[str, Any]]:
-    """The xywy vocabulary plus CMeKG's concepts (names, aliases, labels), merged by id as the graph does."""
-    from graph.kg.cmekg import CMeKGReader
-    from graph.kg.model import KGFormatError
-    from linker import ConceptRecord
-
-    by_id = {r.id: r for r in records}
-    added, aliases, skipped = 0, 0, 0
-    reader = CMeKGReader(path)
-    for unit in reader.units():
-        if isinstance(unit, KGFormatError):
-            skipped += 1
-            continue
-        for row in unit.concepts:
-            old = by_id.get(row.id)
-            extra = tuple(a for a in row.aliases if a != row.name)
-            if old is None:
-                by_id[row.id] = ConceptRecord(row.id, row.label, row.name, extra)
-                added += 1
-            elif extra:
-                by_id[row.id] = ConceptRecord(old.id, old.type, old.name, tuple(dict.fromkeys(old.aliases + extra)))
-            aliases += len(extra)
-    merged = sorted(by_id.values(), key=lambda r: r.id)
-    return merged, {"file": str(path), "concepts_added": added, "aliases": aliases, "subjects_skipped": skipped,
-                    "concepts_total": len(merged), "by_label": dict(Counter(r.type for r in merged))}
-
-
 def ccks_coverage(linker: Linker, ccks: list[Any]) -> dict[str, Any]:
     """Which step decides for distinct CCKS training mentions (no gold: coverage, not accuracy)."""
     mentions = sorted({(e.text, e.label) for r in ccks for e in r.entities})
@@ -223,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     merged = None
     if args.cmekg is not None:
-        records, merged = merge_cmekg(records, args.cmekg)
+        records, merged = kg_concepts(data_dir, cmekg=args.cmekg)
     load_before = _load()
     index, index_fig = bench_index(records)
     full_linker = Linker(index)

@@ -9,6 +9,9 @@ Modes:
 - ``table``: README-style markdown tables (mean +/- std over seeds) from the grid's results.
 - ``paper``: the same results laid out as the paper's Tables 5, 7, 8 and 9.
 - ``speed``: inference throughput of one checkpoint on the CCKS 2019 test records (all cores).
+- ``quality``: issue 12's rows (SoftLexicon, the xywy + CMeKG gazetteer) paired against ``char-kg-transh``.
+- ``ensemble``: a group's finished seeds as a span-voting ensemble: test scores and records/s, next to a
+  single member timed in the same run.
 
 Usage:
     PYTHONPATH=. python benchmarks/bench_tagger.py grid --root $MEDKG_HOME/models/exp --runs char-kg-s1 char-nokg-s1
@@ -62,10 +65,21 @@ GROUPS: dict[str, list[str]] = {
     "bert-nokg": [*FAST, "--no-kg", "--config", "{bert}"],
     # Beyond the paper: the training records' own entity lexicon as a second dictionary channel.
     "char-kg-lex": [*FAST, "--kg", "--lexicon"],
+    # Issue 12's quality push, all on the TransH vectors of today's best row (char-kg-transh):
+    # SoftLexicon word features (jieba + KG names, word2vec), the xywy + CMeKG gazetteer, both.
+    "char-kg-transh-softlex": [*FAST, "--kg", "--word-lexicon", "{words}"],
+    "char-kg-transh-cmekg": [*FAST, "--kg", "--cmekg", "{cmekg}"],
+    "char-kg-transh-cmekg-softlex": [*FAST, "--kg", "--cmekg", "{cmekg}", "--word-lexicon", "{words}"],
+    "char-kg-transh-cmekg-softlex-lex": [*FAST, "--kg", "--cmekg", "{cmekg}", "--word-lexicon", "{words}",
+                                         "--lexicon"],
 }
 #: Which KG vector file a group trains with (default: the stop-gap ``quick`` TransE of the first rows).
 GROUP_KG = {"char-kg-transe": "transe", "char-kg-transh": "transh", "char-kg-transr": "transr",
-            "bert-kg": "transe", "bert-nokg": "transe"}
+            "bert-kg": "transe", "bert-nokg": "transe", "char-kg-transh-softlex": "transh",
+            "char-kg-transh-cmekg": "transh", "char-kg-transh-cmekg-softlex": "transh",
+            "char-kg-transh-cmekg-softlex-lex": "transh"}
+#: The SoftLexicon word lexicon (``medkg pretrain --kind words --cmekg <pickle>``).
+WORDS = HOME / "models/pretrained/word_lexicon.npz"
 #: Fine-tuning settings of the character BERT rows (lr 1e-4 for a small, self-pretrained encoder).
 BERT_CONFIG = {"encoder": {"kind": "transformers", "name_or_path": str(CHAR_BERT),
                            "vocab_path": str(CHAR_BERT / "vocab.txt"), "window": 254},
@@ -81,7 +95,12 @@ def run_args(name: str, root: Path) -> list[str]:
     if "{bert}" in GROUPS[group]:
         bert.write_text(json.dumps(BERT_CONFIG))
     kg = KG_FILES[GROUP_KG.get(group, "quick")]
-    return [a.replace("{bert}", str(bert)) for a in GROUPS[group]] + ["--seed", seed, "--kg-vectors", str(kg)]
+    fill = {"{bert}": str(bert), "{words}": str(WORDS)}
+    if "{cmekg}" in GROUPS[group]:
+        from graph.kg.cmekg import installed_pickle
+
+        fill["{cmekg}"] = str(installed_pickle())
+    return [fill.get(a, a) for a in GROUPS[group]] + ["--seed", seed, "--kg-vectors", str(kg)]
 
 
 def medkg(*args: str) -> list[str]:
@@ -243,6 +262,68 @@ def _fmt_diff(values: list[float]) -> str:
     return f"{mean:+.2f}{spread} (per seed: {', '.join(f'{100 * v:+.2f}' for v in values)})"
 
 
+#: Issue 12's quality push: each row against today's best (char-kg-transh), same seeds.
+QUALITY_ROWS = [
+    ("today's best: fast char model, TransH vectors, xywy gazetteer", "char-kg-transh"),
+    ("+ SoftLexicon (jieba + xywy + CMeKG words, word2vec)", "char-kg-transh-softlex"),
+    ("+ xywy + CMeKG gazetteer (4 more categories)", "char-kg-transh-cmekg"),
+    ("+ both", "char-kg-transh-cmekg-softlex"),
+    ("+ both + the training-record lexicon", "char-kg-transh-cmekg-softlex-lex"),
+]
+TYPE_ORDER = ("Disease", "Anatomy", "LabTest", "ImagingExam", "Operation", "Drug")
+
+
+def quality(args: argparse.Namespace) -> dict:
+    """Issue 12's rows: P/R/F1, paired differences against char-kg-transh, per-type F1 (markdown)."""
+    groups = _groups(Path(args.root))
+    base = "char-kg-transh"
+    rows = ["| model | run | seeds | test P | test R | test F1 | vs `char-kg-transh`, same seeds |",
+            "|---|---|---|---|---|---|---|"]
+    types = ["| run | " + " | ".join(TYPE_ORDER) + " |", "|---|" + "---|" * len(TYPE_ORDER)]
+    for label, group in QUALITY_ROWS:
+        rs = groups.get(group, [])
+        if not rs:
+            rows.append(f"| {label} | `{group}` | - | not run | | | |")
+            continue
+        seeds, diffs = _paired(groups, group, base)
+        paired = _fmt_diff(diffs) if diffs and group != base else "-"
+        rows.append(f"| {label} | `{group}` | {','.join(_seed(r) for r in rs)} | "
+                    f"{_fmt([r['micro']['precision'] for r in rs])} | {_fmt([r['micro']['recall'] for r in rs])} | "
+                    f"{_fmt([r['micro']['f1'] for r in rs])} | {paired} |")
+        types.append(f"| `{group}` | " + " | ".join(_fmt([r["per_type"][t]["f1"] for r in rs]) for t in TYPE_ORDER)
+                     + " |")
+    return {"markdown": "\n".join(rows), "per_type_markdown": "\n".join(types)}
+
+
+def ensemble(args: argparse.Namespace) -> dict:
+    """A group's seeds (or several groups') as one span-voting ensemble, timed next to its first member."""
+    from extractor.checkpoint import load_tagger
+    from extractor.data import read_ccks
+    from extractor.ensemble import VotingEnsemble
+    from extractor.evaluate import evaluate_tagger
+
+    root = Path(args.root)
+    dirs = sorted(d for g in args.group for d in root.glob(f"{g}-s*") if (d / "eval.json").is_file()
+                  and d.name.rpartition("-s")[0] == g)
+    if len(dirs) < 2:
+        raise SystemExit(f"ensemble: {args.group} have {len(dirs)} finished seeds under {root}; it needs 2 or more")
+    members = [load_tagger(d, threads=args.threads) for d in dirs]
+    voting = VotingEnsemble(members, args.min_votes)
+    examples = read_ccks(TEST)
+    evaluate_tagger(members[0], examples[:20])  # warm-up
+    single = [evaluate_tagger(members[0], examples) for _ in range(args.rounds)]
+    voted = [evaluate_tagger(voting, examples) for _ in range(args.rounds)]
+    rate = lambda rounds: sorted(r.records_per_second for r in rounds)[len(rounds) // 2]  # noqa: E731
+    report = voted[0].report
+    return {"group": args.group, "members": [d.name for d in dirs], "min_votes": voting.min_votes,
+            "threads": members[0].threads, "test_p": report.micro.precision, "test_r": report.micro.recall,
+            "test_f1": report.micro.f1, "per_type_f1": {t: v.f1 for t, v in report.per_type.items()},
+            "member_f1": [json.loads((d / "eval.json").read_text())["micro"]["f1"] for d in dirs],
+            "records_per_second": round(rate(voted), 1), "member_records_per_second": round(rate(single), 1),
+            "load_average": os.getloadavg(),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+
+
 def speed(args: argparse.Namespace) -> dict:
     from extractor.checkpoint import load_tagger
     from extractor.data import read_ccks
@@ -271,6 +352,14 @@ def main() -> None:
     t.add_argument("--root", default=str(HOME / "models/exp"))
     pp = sub.add_parser("paper")
     pp.add_argument("--root", default=str(HOME / "models/exp"))
+    q = sub.add_parser("quality")
+    q.add_argument("--root", default=str(HOME / "models/exp"))
+    e = sub.add_parser("ensemble")
+    e.add_argument("--root", default=str(HOME / "models/exp"))
+    e.add_argument("--group", nargs="+", required=True, help="one group's seeds, or several groups' together")
+    e.add_argument("--min-votes", type=int, default=None)
+    e.add_argument("--rounds", type=int, default=3)
+    e.add_argument("--threads", type=int, default=0, help="torch threads (0: every core)")
     s = sub.add_parser("speed")
     s.add_argument("--model", required=True)
     s.add_argument("--rounds", type=int, default=3)
@@ -279,7 +368,8 @@ def main() -> None:
     if not TEST.is_file():
         print(json.dumps({"skipped": f"{TEST} missing; set MEDKG_DATA_DIR"}))
         return
-    out = {"grid": grid, "table": table, "paper": paper, "speed": speed}[args.mode](args)
+    out = {"grid": grid, "table": table, "paper": paper, "speed": speed, "quality": quality,
+           "ensemble": ensemble}[args.mode](args)
     print(json.dumps(out, ensure_ascii=False))
 
 

@@ -18,7 +18,8 @@ from extractor.features import RecordFeatures
 
 __all__ = ["FEATURE_KEYS", "Window", "collate", "slice_windows"]
 
-FEATURE_KEYS = ("input_ids", "bigram_ids", "gaz_bioes", "gaz_type", "kg_rows", "lex_bioes", "lex_type")
+FEATURE_KEYS = ("input_ids", "bigram_ids", "gaz_bioes", "gaz_type", "kg_rows", "lex_bioes", "lex_type", "soft_ids",
+                "soft_weights")
 
 
 @dataclass
@@ -48,14 +49,15 @@ def collate(items: Sequence[Window], kg_matrix: np.ndarray | torch.Tensor,
 
     Returns:
         ``input_ids``, ``bigram_ids``, ``gaz_bioes``, ``gaz_type``, ``kg_rows``, ``lex_bioes``, ``lex_type``
-        (B, T) long; ``mask``
+        (B, T) long; ``soft_ids`` (B, T, 4, k) long and ``soft_weights`` (B, T, 4, k) float; ``mask``
         (B, T) bool, left-aligned; ``kg_vectors`` (B, T, D) float gathered from ``kg_matrix`` rows
         (row 0 = zeros); ``labels`` (B, T) long when every item has labels.
     """
     length = max(len(w) for w in items)
     out: dict[str, torch.Tensor] = {}
     for key in FEATURE_KEYS:
-        arr = np.zeros((len(items), length), dtype=np.int64)
+        first = items[0].arrays[key]
+        arr = np.zeros((len(items), length, *first.shape[1:]), dtype=first.dtype)
         for i, w in enumerate(items):
             arr[i, : len(w)] = w.arrays[key]
         out[key] = torch.from_numpy(arr).to(device)

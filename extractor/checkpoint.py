@@ -9,6 +9,7 @@ A checkpoint folder holds:
 | ``vocab.json``, ``bigrams.json`` | character and bigram vocabularies |
 | ``concepts.json`` | the gazetteer's concepts (id, type, name, aliases) |
 | ``lexicon.json`` | the training records' (surface, type) lexicon (``features.lexicon`` only) |
+| ``word_lexicon.npz`` | the SoftLexicon words, vectors and counts (``features.softlexicon`` only) |
 | ``kg_vectors.npz`` | the KG lookup used in training (optional; ``load_tagger(kg_vectors=...)`` overrides) |
 | ``encoder/config.json`` | the transformers config (``transformers`` encoders only) |
 
@@ -33,6 +34,7 @@ from extractor.kge_quick import KgVectors, load_kg_vectors, save_kg_vectors
 from extractor.module import TaggerModule
 from extractor.predict import Tagger
 from extractor.pretrain_emb import CharVectors
+from extractor.softlex import WordLexicon
 from extractor.tags import label_list
 from extractor.vocab import CLS, MASK, SEP, CharVocab
 
@@ -81,21 +83,26 @@ def _encoder(config: TaggerConfig, vocab: CharVocab, pretrained: CharVectors | N
 def build_tagger(config: TaggerConfig, vocab: CharVocab, bigrams: CharVocab, concepts: Sequence[object] = (),
                  kg: KgVectors | None = None, pretrained: CharVectors | None = None,
                  device: str | torch.device | None = "cpu", *, encoder_dir: Path | None = None,
-                 kg_dim: int | None = None, lexicon: Sequence[tuple[str, str]] = ()) -> Tagger:
+                 kg_dim: int | None = None, lexicon: Sequence[tuple[str, str]] = (),
+                 word_lexicon: WordLexicon | None = None) -> Tagger:
     """A tagger with fresh (or pretrained-initialised) weights.
 
     Raises:
-        ValueError: If a transformers vocabulary lacks [CLS]/[SEP]/[MASK].
+        ValueError: If a transformers vocabulary lacks [CLS]/[SEP]/[MASK], or SoftLexicon features are on
+            without a word lexicon.
     """
+    if config.features.softlexicon and word_lexicon is None:
+        raise ValueError("features.softlexicon is on: pass a word lexicon (medkg pretrain --kind words)")
     if config.encoder.kind == "transformers" and any(t not in vocab.index for t in (CLS, SEP, MASK)):
         raise ValueError("a transformers encoder needs [CLS], [SEP] and [MASK] in its vocabulary")
     dim = kg_dim if kg_dim is not None else (kg.dim if kg is not None and config.features.kg else 0)
     encoder = _encoder(config, vocab, pretrained, encoder_dir)
     bigram_weights = pretrained.bigram_vectors if pretrained is not None and config.features.semantic else None
     n_labels = len(label_list(config.types, config.head.scheme))
-    module = TaggerModule(config, encoder, n_labels, len(bigrams), dim, bigram_weights)
+    words = word_lexicon.vector_table() if word_lexicon is not None and config.features.softlexicon else None
+    module = TaggerModule(config, encoder, n_labels, len(bigrams), dim, bigram_weights, words)
     return Tagger(config, module, vocab, bigrams, build_gazetteer(concepts), kg.vectors if kg and dim else None, dim,
-                  kg.run if kg else None, concepts, device, lexicon)
+                  kg.run if kg else None, concepts, device, lexicon, word_lexicon)
 
 
 def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | None = None) -> Path:
@@ -111,6 +118,9 @@ def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | N
     (out / "concepts.json").write_text(json.dumps(concepts, ensure_ascii=False), encoding="utf-8")
     if tagger.config.features.lexicon:
         (out / "lexicon.json").write_text(json.dumps(tagger.lexicon, ensure_ascii=False), encoding="utf-8")
+    if tagger.config.features.softlexicon and tagger.word_lexicon is not None:
+        tagger.word_lexicon.save(out / "word_lexicon.npz.tmp")
+        os.replace(out / "word_lexicon.npz.tmp", out / "word_lexicon.npz")
     if tagger.kg_dim and tagger.featurizer.kg_row:
         rows = tagger.featurizer.kg_row
         vectors = {cid: tagger.featurizer.kg_matrix[r] for cid, r in rows.items()}
@@ -185,6 +195,11 @@ def load_tagger(folder: str | Path, kg_vectors: KgVectors | Mapping[str, np.ndar
             if not (folder / "lexicon.json").is_file():
                 raise CheckpointError(f"{folder}: incomplete checkpoint, missing lexicon.json")
             lexicon = [(str(s), str(t)) for s, t in json.loads((folder / "lexicon.json").read_text(encoding="utf-8"))]
+        word_lexicon = None
+        if config.features.softlexicon:
+            if not (folder / "word_lexicon.npz").is_file():
+                raise CheckpointError(f"{folder}: incomplete checkpoint, missing word_lexicon.npz")
+            word_lexicon = WordLexicon.load(folder / "word_lexicon.npz")
     except (KeyError, ValueError, IndexError) as exc:
         raise CheckpointError(f"{folder}: unreadable checkpoint ({exc})") from exc
     kg_dim = int(meta.get("kg_dim", 0))
@@ -198,7 +213,7 @@ def load_tagger(folder: str | Path, kg_vectors: KgVectors | Mapping[str, np.ndar
     if encoder_dir is not None and not (encoder_dir / "config.json").is_file():
         raise CheckpointError(f"{folder}: incomplete checkpoint, missing encoder/config.json")
     tagger = build_tagger(config, vocab, bigrams, concepts, kg_vectors if kg_dim else None, None, device,
-                          encoder_dir=encoder_dir, kg_dim=kg_dim, lexicon=lexicon)
+                          encoder_dir=encoder_dir, kg_dim=kg_dim, lexicon=lexicon, word_lexicon=word_lexicon)
     try:
         tagger.module.load_state_dict(load_file(str(folder / "model.safetensors")))
     except (RuntimeError, OSError) as exc:

@@ -77,6 +77,14 @@ class FeatureConfig(_Closed):
     records (``extractor.lexicon``; leave-one-fold-out while training). Not part of CBT-KG; off by default."""
     lexicon_folds: int = Field(default=5, ge=2)
     """Folds of the leave-one-fold-out lexicons used to featurise training records."""
+    softlexicon: bool = False
+    """SoftLexicon word features (``extractor.softlex``): per character, the frequency-weighted vectors of
+    the lexicon words that Begin, are in the Middle of, End or are Single at it. Needs a word lexicon
+    (``medkg pretrain --kind words``). Not part of CBT-KG; off by default."""
+    softlexicon_k: int = Field(default=4, ge=1)
+    """Most frequent words kept per set and character."""
+    word_lexicon: str | None = None
+    """``.npz`` from ``medkg pretrain --kind words`` (training; a checkpoint keeps its own copy)."""
 
 
 class HeadConfig(_Closed):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from extractor.data import Example, Span
+from extractor.ensemble import VotingEnsemble
 from extractor.predict import Tagger
 from extractor.scoring import ScoreReport, score_spans
 
@@ -38,9 +39,9 @@ class EvalResult:
                 "records_per_second": round(self.records_per_second, 1)}
 
 
-def evaluate_tagger(tagger: Tagger, examples: Sequence[Example], batch_size: int = 32,
+def evaluate_tagger(tagger: Tagger | VotingEnsemble, examples: Sequence[Example], batch_size: int = 32,
                     progress: bool = False) -> EvalResult:
-    """Predict every record and score against its gold spans (strict: exact span and type)."""
+    """Predict every record and score against its gold spans (strict: exact span and type); a tagger or an ensemble."""
     started = time.perf_counter()
     pred = tagger.predict([ex.text for ex in examples], batch_size=batch_size, progress=progress)
     seconds = time.perf_counter() - started

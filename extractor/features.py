@@ -38,6 +38,8 @@ class RecordFeatures:
         kg_rows: Row of the KG matrix for the matched concept, 0 = none (int64).
         lex_bioes: BIOES position in the lexicon match (``extractor.lexicon``), like ``gaz_bioes``.
         lex_type: 0 = no lexicon match, else 1 + index of its entity type.
+        soft_ids: (n, 4, k) word ids of the SoftLexicon B/M/E/S sets (``extractor.softlex``; k = 0 when off).
+        soft_weights: (n, 4, k) their weights ``4 z(w) / Z`` (float32).
     """
 
     input_ids: np.ndarray
@@ -47,6 +49,8 @@ class RecordFeatures:
     kg_rows: np.ndarray
     lex_bioes: np.ndarray
     lex_type: np.ndarray
+    soft_ids: np.ndarray
+    soft_weights: np.ndarray
 
 
 def _mark(seg: object, bioes: np.ndarray, types: np.ndarray, type_index: Mapping[str, int],
@@ -73,14 +77,17 @@ class Featurizer:
         kg_dim: KG vector size expected (checked against the lookup).
         lexicon: A lexicon gazetteer (``extractor.lexicon.build_lexicon``) or ``None``.
         lexicon_types: Entity types in lexicon-category order.
+        word_lexicon: A ``extractor.softlex.WordLexicon`` for SoftLexicon features, or ``None``.
+        word_k: Words kept per SoftLexicon set.
     """
 
     def __init__(self, vocab: CharVocab, bigrams: CharVocab, gazetteer: object | None,
                  kg_vectors: Mapping[str, np.ndarray] | None,
                  kg_types: Sequence[str] = ("Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer"),
                  kg_dim: int | None = None, lexicon: object | None = None,
-                 lexicon_types: Sequence[str] = ()) -> None:
+                 lexicon_types: Sequence[str] = (), word_lexicon: object | None = None, word_k: int = 4) -> None:
         self.vocab, self.bigrams, self.gazetteer, self.lexicon = vocab, bigrams, gazetteer, lexicon
+        self.word_lexicon, self.word_k = word_lexicon, word_k
         self.type_index = {t: i + 1 for i, t in enumerate(kg_types)}
         self.lexicon_index = {t: i + 1 for i, t in enumerate(lexicon_types)}
         self.set_kg_vectors(kg_vectors, kg_dim)
@@ -119,6 +126,10 @@ class Featurizer:
         lexicon = self.lexicon if lexicon is _OWN_LEXICON else lexicon
         if lexicon is not None and n:
             _mark(lexicon.segment(text), lex_bioes, lex_types, self.lexicon_index)
+        if self.word_lexicon is not None:
+            soft_ids, soft_weights = self.word_lexicon.match(text, self.word_k)  # type: ignore[attr-defined]
+        else:
+            soft_ids, soft_weights = np.zeros((n, 4, 0), dtype=np.int64), np.zeros((n, 4, 0), dtype=np.float32)
         return RecordFeatures(np.asarray(self.vocab.encode(text), dtype=np.int64),
                               np.asarray(self.bigrams.encode_bigrams(text), dtype=np.int64), bioes, types, rows,
-                              lex_bioes, lex_types)
+                              lex_bioes, lex_types, soft_ids, soft_weights)

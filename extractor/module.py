@@ -8,7 +8,9 @@ Per character ``t`` the BiLSTM input is the concatenation of
 - character features (section 3.1): embeddings of the BIOES position in the match and of the matched
   KG category (B, T, F each), and a semantic bigram embedding (B, T, D_bigram);
 - optionally (not in CBT-KG) the BIOES position and entity type of a match against the training
-  records' own entity lexicon (B, T, F each; ``extractor.lexicon``).
+  records' own entity lexicon (B, T, F each; ``extractor.lexicon``);
+- optionally (not in CBT-KG) SoftLexicon word features (B, T, 4 x D_word; ``extractor.softlex``): the
+  frequency-weighted, frozen word vectors of the B/M/E/S word sets, a learned "none" vector per empty set.
 
 The emissions (B, T, K) feed the CRF in :mod:`extractor.loss` and :mod:`extractor.decoder`.
 """
@@ -35,10 +37,15 @@ class TaggerModule(nn.Module):
         n_bigrams: Bigram vocabulary size.
         kg_dim: Size of KG vectors (0 disables fusion regardless of the config).
         bigram_weights: Optional pretrained (n_bigrams, bigram_dim) vectors.
+        word_vectors: (n_words + 1, D_word) SoftLexicon word table, row 0 = padding (``features.softlexicon``).
+            It is a frozen, non-persistent buffer: checkpoints keep it in their word lexicon file.
+
+    Raises:
+        ValueError: ``features.softlexicon`` is on and no word table is given.
     """
 
     def __init__(self, config: TaggerConfig, encoder: nn.Module, n_labels: int, n_bigrams: int, kg_dim: int,
-                 bigram_weights: np.ndarray | None = None) -> None:
+                 bigram_weights: np.ndarray | None = None, word_vectors: np.ndarray | None = None) -> None:
         super().__init__()
         feats, head = config.features, config.head
         self.encoder = encoder
@@ -61,6 +68,14 @@ class TaggerModule(nn.Module):
                 self.bigram.weight.data.copy_(torch.from_numpy(bigram_weights))
                 self.bigram.weight.requires_grad_(not feats.freeze_bigrams)
             width += feats.bigram_dim
+        self.soft_none: nn.Parameter | None = None
+        if feats.softlexicon:
+            if word_vectors is None:
+                raise ValueError("features.softlexicon is on: the module needs the word lexicon's vectors")
+            self.register_buffer("word_table", torch.as_tensor(np.asarray(word_vectors, dtype=np.float32)),
+                                 persistent=False)
+            self.soft_none = nn.Parameter(torch.zeros(4, self.word_table.shape[1]))
+            width += 4 * self.word_table.shape[1]
         self.dropout = nn.Dropout(head.dropout)
         self.lstm = None
         if head.lstm_layers > 0:
@@ -86,6 +101,11 @@ class TaggerModule(nn.Module):
             parts.append(self.bigram(batch["bigram_ids"]))
         if self.lex_bioes is not None and self.lex_type is not None:
             parts.extend((self.lex_bioes(batch["lex_bioes"]), self.lex_type(batch["lex_type"])))
+        if self.soft_none is not None:
+            weights = batch["soft_weights"]  # (B, T, 4, k)
+            sets = (nn.functional.embedding(batch["soft_ids"], self.word_table) * weights.unsqueeze(-1)).sum(-2)
+            empty = weights.sum(-1, keepdim=True).eq(0)
+            parts.append(torch.where(empty, self.soft_none.expand_as(sets), sets).flatten(2))
         return torch.cat(parts, dim=-1)
 
     def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:

@@ -56,19 +56,23 @@ class Tagger:
         concepts: The gazetteer's concept records (kept so checkpoints can rebuild it).
         device: Where the module runs.
         lexicon: (surface, type) entries of the training records' lexicon (``features.lexicon``).
+        word_lexicon: The ``extractor.softlex.WordLexicon`` of the SoftLexicon features (``features.softlexicon``).
     """
 
     def __init__(self, config: TaggerConfig, module: TaggerModule, vocab: CharVocab, bigrams: CharVocab,
                  gazetteer: object | None, kg_vectors: Mapping[str, np.ndarray] | None, kg_dim: int,
                  kg_run: str | None = None, concepts: Sequence[object] = (),
-                 device: str | torch.device | None = "cpu", lexicon: Sequence[tuple[str, str]] = ()) -> None:
+                 device: str | torch.device | None = "cpu", lexicon: Sequence[tuple[str, str]] = (),
+                 word_lexicon: object | None = None) -> None:
         self.config, self.module, self.vocab, self.bigrams = config, module, vocab, bigrams
         self.gazetteer, self.concepts, self.kg_dim, self.kg_run = gazetteer, list(concepts), kg_dim, kg_run
         self.labels = label_list(config.types, config.head.scheme)
         self.decoder = ConstrainedDecoder(allowed_transitions(self.labels, config.head.scheme))
         self.lexicon = [tuple(e) for e in lexicon] if config.features.lexicon else []
+        self.word_lexicon = word_lexicon if config.features.softlexicon else None
         self.featurizer = Featurizer(vocab, bigrams, gazetteer, kg_vectors, config.features.kg_types,
-                                     kg_dim if kg_dim else None, build_lexicon(self.lexicon), config.types)
+                                     kg_dim if kg_dim else None, build_lexicon(self.lexicon), config.types,
+                                     self.word_lexicon, config.features.softlexicon_k)
         self.device = resolve_device(device)
         self.module.to(self.device)
         self._kg_table: torch.Tensor | None = None

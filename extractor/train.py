@@ -35,6 +35,7 @@ from extractor.loss import crf_loss
 from extractor.predict import Tagger
 from extractor.pretrain_emb import CharVectors
 from extractor.scoring import score_spans
+from extractor.softlex import WordLexicon
 from extractor.tags import spans_to_tags
 from extractor.vocab import CharVocab, checkpoint_vocabulary
 from extractor.windows import training_windows
@@ -150,7 +151,7 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
                  concepts: Sequence[object] = (), kg: KgVectors | None = None,
                  pretrained: CharVectors | None = None, dev: Sequence[Example] | None = None,
                  resume: bool = False, device: str | torch.device | None = "cpu",
-                 progress: bool = True) -> TrainResult:
+                 progress: bool = True, word_lexicon: WordLexicon | None = None) -> TrainResult:
     """Train, select on validation, save the best checkpoint to ``out_dir``.
 
     Args:
@@ -164,6 +165,8 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
         resume: Continue from ``out_dir/trainer_state.pt`` when present.
         device: Training device.
         progress: Show progress bars.
+        word_lexicon: SoftLexicon words and vectors (needed when ``config.features.softlexicon``; default:
+            read from ``config.features.word_lexicon``).
 
     Returns:
         The :class:`TrainResult` (also written to ``out_dir/train_result.json``).
@@ -178,8 +181,10 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
     train, dev = (list(examples), list(dev)) if dev is not None else split_dev(examples, tc.dev_fraction, tc.seed)
     vocab, bigrams = _vocabs(config, [ex.text for ex in train], pretrained)
     lexicon = lexicon_entries(train) if config.features.lexicon else []
+    if config.features.softlexicon and word_lexicon is None and config.features.word_lexicon:
+        word_lexicon = WordLexicon.load(config.features.word_lexicon)
     tagger = build_tagger(config, vocab, bigrams, concepts, kg if config.features.kg else None, pretrained, device,
-                          lexicon=lexicon)
+                          lexicon=lexicon, word_lexicon=word_lexicon)
     items = _train_windows(tagger, train)
     opt = _optimizer(tagger, config)
     state_path = out / "trainer_state.pt"

@@ -16,7 +16,15 @@ from rich.console import Console
 from rich.table import Table
 
 from graph.cli.common import JsonFlag, emit, fail
-from graph.tagging.data import CCKS_TEST, kg_triples, models_home, pretraining_texts, shared_data_dir
+from graph.tagging.data import (
+    CCKS_TEST,
+    CMEKG_LABELS,
+    kg_concepts,
+    kg_triples,
+    models_home,
+    pretraining_texts,
+    shared_data_dir,
+)
 
 __all__ = ["COMMANDS"]
 
@@ -45,8 +53,9 @@ def _fail(message: str, as_json: bool) -> NoReturn:
 
 
 def pretrain_command(
-    kind: Annotated[str, typer.Option(help="emb: char+bigram skip-gram vectors; mlm: small char BERT.")] = "emb",
-    out: Annotated[Path | None, typer.Option(help="Output file (emb, .npz) or folder (mlm).")] = None,
+    kind: Annotated[str, typer.Option(help="emb: char+bigram skip-gram vectors; mlm: small char BERT; words: "
+                                           "the SoftLexicon word lexicon (jieba + KG names, word2vec).")] = "emb",
+    out: Annotated[Path | None, typer.Option(help="Output file (emb, words: .npz) or folder (mlm).")] = None,
     steps: Annotated[int, typer.Option(help="Optimiser steps.")] = 20_000,
     max_seconds: Annotated[float, typer.Option(help="Wall-clock budget; mlm saves and can resume.")] = 3600.0,
     threads: Annotated[int, typer.Option(help="torch threads (1 leaves a core for others).")] = 1,
@@ -57,11 +66,16 @@ def pretrain_command(
     seq_len: Annotated[int, typer.Option(help="mlm: characters per window.")] = 256,
     batch_size: Annotated[int, typer.Option(help="mlm: windows per step.")] = 32,
     warmup: Annotated[int, typer.Option(help="mlm: learning-rate warm-up steps.")] = 1000,
+    cmekg: Annotated[Path | None, typer.Option(help="words: also take CMeKG's names and aliases from this pickle.")]
+    = None,
+    word_dim: Annotated[int, typer.Option(help="words: word vector size.")] = 50,
     as_json: JsonFlag = False,
 ) -> None:
-    """Pretrain character vectors or a small character BERT on the medical text (never the test set)."""
+    """Pretrain character vectors, a small character BERT or word vectors on the medical text (never the test set)."""
     texts = pretraining_texts()
-    if kind == "emb":
+    if kind == "words":
+        _pretrain_words(texts, out, cmekg, word_dim, threads, as_json)
+    elif kind == "emb":
         from extractor.pretrain_emb import EmbeddingPretrainConfig, pretrain_char_vectors
 
         target = out or models_home() / "pretrained" / "char_vectors.npz"
@@ -80,7 +94,28 @@ def pretrain_command(
         result = pretrain_mlm(texts, target, mlm, resume=resume)
         _emit(result, as_json)
     else:
-        _fail(f"--kind must be emb or mlm, got {kind!r}", as_json)
+        _fail(f"--kind must be emb, mlm or words, got {kind!r}", as_json)
+
+
+def _pretrain_words(texts: list[str], out: Path | None, cmekg: Path | None, dim: int, threads: int,
+                    as_json: bool) -> None:
+    from extractor.softlex import WordLexiconConfig, build_word_lexicon
+    from graph.kg.cmekg import CMeKGRefused
+
+    target = out or models_home() / "pretrained" / "word_lexicon.npz"
+    try:
+        concepts, summary = kg_concepts(cmekg=cmekg)
+    except (CMeKGRefused, FileNotFoundError) as exc:
+        _fail(str(exc), as_json)
+    names = [n for c in concepts for n in (c.name, *c.aliases)]
+    say = (lambda _m: None) if as_json else (lambda m: typer.echo(m, err=True))
+    try:
+        lexicon = build_word_lexicon(texts, names, WordLexiconConfig(dim=dim, threads=max(threads, 1)), say)
+    except (ImportError, ValueError) as exc:
+        _fail(str(exc), as_json)
+    lexicon.meta["kg"] = summary
+    lexicon.save(target)
+    _emit({"out": str(target), **lexicon.meta}, as_json)
 
 
 def kge_vectors_command(
@@ -93,6 +128,9 @@ def kge_vectors_command(
     source: Annotated[Path | None, typer.Option(help="KG file or folder; default: the xywy KG in the data dir.")]
     = None,
     fmt: Annotated[str, typer.Option("--format", help="Format of --source: xywy, qasystem or triples.")] = "xywy",
+    cmekg: Annotated[Path | None, typer.Option(help="Add CMeKG's triples (this cmekg.pkl): the merged KG.")] = None,
+    max_test_triples: Annotated[int | None, typer.Option(
+        help="Evaluate link prediction on at most this many test triples (a seeded sample).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """KG vectors of a KG source (default: the xywy KG) as a file for tagger training, without a graph.
@@ -100,36 +138,25 @@ def kge_vectors_command(
     The pykeen models are trained by ``embeddings.train_embeddings``, the same code ``medkg embed train``
     runs against the graph; ``quick`` is the small torch TransE kept for comparison.
     """
-    from extractor.kge_quick import KgeQuickConfig, KgVectors, save_kg_vectors, train_transe
+    from extractor.kge_quick import save_kg_vectors
 
     target = out or models_home() / "pretrained" / f"{'transe_quick' if model == 'quick' else model.lower()}.npz"
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        triples = kg_triples(source=source, fmt=fmt)
+        triples = kg_triples(source=source, fmt=fmt, cmekg=cmekg)
     except (ValueError, FileNotFoundError) as exc:
         _fail(str(exc), as_json)
     if not triples:
         _fail(f"no triples in {source or 'the xywy KG'}", as_json)
-    if model == "quick":
-        kg = train_transe(triples, KgeQuickConfig(epochs=epochs, dim=dim, seed=seed))
-    else:
-        from embeddings import KGEConfig, train_embeddings
-        from embeddings.registry import UnknownModelError
-        from graph.progress import progress_bars
+    from embeddings.registry import UnknownModelError
+    from graph.progress import progress_bars
+    from graph.tagging.recipe import train_kg_vectors
 
-        try:
-            config = KGEConfig(model=model, dim=dim, epochs=epochs, seed=seed)
-            with progress_bars(not as_json) as bars:
-                result = train_embeddings(triples, config, progress=bars)
-        except UnknownModelError as exc:
-            _fail(str(exc), as_json)
-        evaluation = result.evaluation.to_dict() if result.evaluation else None
-        both = (evaluation or {}).get("model", {}).get("both", {})
-        meta = {"model": result.model, "entities": len(result.entities), "triples": len(triples),
-                "test_mrr": both.get("mrr"), "test_hits_at_10": both.get("hits_at_10"),
-                "epochs_trained": result.training.epochs_trained, "seconds": result.timings.get("total"),
-                "config": result.config}
-        kg = KgVectors(result.entity_embeddings, f"{result.key}-{result.triples_sha256[:8]}-s{seed}", meta)
+    try:
+        with progress_bars(not as_json) as bars:
+            kg = train_kg_vectors(triples, model, epochs, dim, seed, bars, max_test_triples=max_test_triples)
+    except UnknownModelError as exc:
+        _fail(str(exc), as_json)
     save_kg_vectors(kg, target)
     _emit({"out": str(target), "run": kg.run, **{k: v for k, v in kg.meta.items() if k != "config"}}, as_json)
 
@@ -145,8 +172,11 @@ def _train_config(base: Path | None, overrides: dict[str, dict[str, Any]]) -> An
 
 
 def train_command(
-    train: Annotated[list[Path], typer.Option(help="CCKS-format training file(s); repeat the option.")],
     out: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+    train: Annotated[list[Path] | None, typer.Option(
+        help="CCKS-format training file(s); repeat the option. Without it: the default model from scratch "
+             "(pretraining, word lexicon, KG vectors, training on CCKS 2019, registration for the watcher).")]
+    = None,
     config: Annotated[Path | None, typer.Option(help="TaggerConfig JSON (or a checkpoint's config.json).")] = None,
     pretrained: Annotated[Path | None, typer.Option(help="Char/bigram vectors .npz (medkg pretrain).")] = None,
     kg_vectors: Annotated[Path | None, typer.Option(help="KG vectors .npz (ids + vectors).")] = None,
@@ -156,6 +186,10 @@ def train_command(
     semantic: Annotated[bool | None, typer.Option("--semantic/--no-semantic", help="Bigram feature.")] = None,
     lexicon: Annotated[bool | None, typer.Option("--lexicon/--no-lexicon",
                                                  help="Training-record entity lexicon feature.")] = None,
+    word_lexicon: Annotated[Path | None, typer.Option(
+        help="SoftLexicon word features from this word lexicon .npz (medkg pretrain --kind words).")] = None,
+    cmekg: Annotated[Path | None, typer.Option(
+        help="Gazetteer over the xywy + CMeKG names (this cmekg.pkl), with CMeKG's labels as categories.")] = None,
     lstm_layers: Annotated[int | None, typer.Option(help="BiLSTM layers.")] = None,
     lstm_hidden: Annotated[int | None, typer.Option(help="BiLSTM size per direction.")] = None,
     epochs: Annotated[int | None, typer.Option(help="Maximum epochs.")] = None,
@@ -164,30 +198,57 @@ def train_command(
     threads: Annotated[int | None, typer.Option(help="torch threads (0: default).")] = None,
     max_seconds: Annotated[float | None, typer.Option(help="Stop after the epoch crossing this.")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from OUT/trainer_state.pt.")] = False,
+    register: Annotated[bool, typer.Option("--register/--no-register",
+                                           help="Default model: register it as the watcher's cbt-kg-tagger.")] = True,
     progress: Annotated[bool, typer.Option(help="Progress bars on stderr.")] = True,
     as_json: JsonFlag = False,
 ) -> None:
-    """Train the CBT-KG tagger; the best model on the validation split is saved to --out."""
+    """Train the CBT-KG tagger; the best model on the validation split is saved to --out.
+
+    With only ``--out`` (``--seed``, ``--epochs``, ``--threads``, ``--no-register`` allowed) it builds the
+    default model from scratch (:mod:`graph.tagging.recipe`).
+    """
     from pydantic import ValidationError
 
     from extractor.data import read_ccks
     from extractor.kge_quick import load_kg_vectors
     from extractor.pretrain_emb import CharVectors
+    from extractor.softlex import WordLexicon
     from extractor.train import train_tagger
-    from linker.sources import load_kg_vocabulary
+    from graph.kg.cmekg import CMeKGRefused
 
+    if not train:
+        extra = {"--config": config, "--pretrained": pretrained, "--kg-vectors": kg_vectors, "--kg": kg,
+                 "--bioes": bioes, "--category": category, "--semantic": semantic, "--lexicon": lexicon,
+                 "--word-lexicon": word_lexicon, "--cmekg": cmekg, "--lstm-layers": lstm_layers,
+                 "--lstm-hidden": lstm_hidden, "--batch-size": batch_size, "--max-seconds": max_seconds}
+        given = [name for name, value in extra.items() if value is not None]
+        if given:
+            _fail(f"{', '.join(given)} need --train; without --train `medkg train --out DIR` builds the default "
+                  "model (only --seed, --epochs, --threads and --no-register apply)", as_json)
+        _default_model(out, seed, epochs, threads, register, progress, as_json)
+        return
     if any(p.resolve().name == Path(CCKS_TEST).name for p in train):
         _fail("the CCKS 2019 test file is for final evaluation only; it cannot be trained on", as_json)
     try:
         cfg = _train_config(config, {
             "features": {"kg": kg, "bioes": bioes, "category": category, "semantic": semantic,
-                         "lexicon": lexicon},
+                         "lexicon": lexicon, "softlexicon": True if word_lexicon else None,
+                         "word_lexicon": str(word_lexicon) if word_lexicon else None},
             "head": {"lstm_layers": lstm_layers, "lstm_hidden": lstm_hidden},
             "train": {"epochs": epochs, "batch_size": batch_size, "seed": seed, "threads": threads,
                       "max_seconds": max_seconds}})
         examples = [ex for path in train for ex in read_ccks(path)]
     except (ValidationError, ValueError, FileNotFoundError) as exc:
         _fail(str(exc), as_json)
+    words = None
+    if cfg.features.softlexicon:
+        if not cfg.features.word_lexicon:
+            _fail("features.softlexicon is on: pass --word-lexicon FILE.npz (medkg pretrain --kind words)", as_json)
+        try:
+            words = WordLexicon.load(cfg.features.word_lexicon)
+        except (ValueError, FileNotFoundError) as exc:
+            _fail(str(exc), as_json)
     vectors = CharVectors.load(pretrained) if pretrained else None
     if vectors is not None:
         cfg = cfg.model_copy(update={"encoder": cfg.encoder.model_copy(update={
@@ -196,29 +257,65 @@ def train_command(
     if cfg.features.kg and kgv is None:
         _fail("KG fusion is on: pass --kg-vectors FILE.npz, or --no-kg", as_json)
     needs_gazetteer = cfg.features.kg or cfg.features.bioes or cfg.features.category
-    concepts = load_kg_vocabulary(shared_data_dir()) if needs_gazetteer else []
+    concepts: list = []
+    if needs_gazetteer:
+        try:
+            concepts, _summary = kg_concepts(shared_data_dir(), cmekg)
+        except (CMeKGRefused, FileNotFoundError) as exc:
+            _fail(str(exc), as_json)
+    if cmekg is not None:
+        wanted = tuple(dict.fromkeys((*cfg.features.kg_types, *CMEKG_LABELS)))
+        cfg = cfg.model_copy(update={"features": cfg.features.model_copy(update={"kg_types": wanted})})
     result = train_tagger(cfg, examples, out, concepts=concepts, kg=kgv, pretrained=vectors, resume=resume,
-                          progress=progress)
+                          progress=progress, word_lexicon=words)
     _emit({k: v for k, v in result.__dict__.items() if k != "config"}, as_json)
 
 
+def _default_model(out: Path, seed: int | None, epochs: int | None, threads: int | None, register: bool,
+                   progress: bool, as_json: bool) -> None:
+    from neo4j.exceptions import DriverError, Neo4jError
+
+    from graph.db.server import LauncherBuildError, Neo4jServerError
+    from graph.progress import progress_bars
+    from graph.tagging.recipe import RecipeConfig, build_default_model
+    from graph.watch.plugins import PluginError
+
+    recipe = RecipeConfig(register_plugin=register, **{k: v for k, v in
+                                                {"seed": seed, "epochs": epochs, "threads": threads}.items()
+                                                if v is not None})
+    say = (lambda _m: None) if as_json else (lambda m: typer.echo(m, err=True))
+    try:
+        with progress_bars(progress and not as_json) as bars:
+            result = build_default_model(out, recipe, progress=bars if progress else None, say=say)
+    except (FileNotFoundError, ImportError, PluginError, Neo4jError, DriverError, LauncherBuildError,
+            Neo4jServerError) as exc:
+        _fail(str(exc), as_json)
+    _emit(result.to_dict(), as_json)
+
+
 def evaluate_command(
-    model: Annotated[Path, typer.Option(help="Checkpoint folder.")],
+    model: Annotated[list[Path], typer.Option(
+        help="Checkpoint folder; repeat it for a span-voting ensemble of several models.")],
     test: Annotated[Path, typer.Option(help="CCKS-format gold file.")],
     kg_vectors: Annotated[Path | None, typer.Option(help="KG vectors to use instead of the stored ones.")] = None,
     batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = 32,
     predictions: Annotated[Path | None, typer.Option(help="Also write predictions (CCKS format).")] = None,
     threads: Annotated[int, typer.Option(help="torch threads (0: every core; use 1 on a busy machine).")] = 0,
+    min_votes: Annotated[int | None, typer.Option(
+        help="Ensemble: models that must agree on a span (default: a majority).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Strict entity-level micro P/R/F1 and a per-type table."""
+    """Strict entity-level micro P/R/F1 and a per-type table (of one model, or of a voting ensemble)."""
     from extractor.checkpoint import CheckpointError, load_tagger
     from extractor.data import Example, read_ccks, write_ccks
+    from extractor.ensemble import VotingEnsemble
     from extractor.evaluate import evaluate_tagger
     from extractor.kge_quick import load_kg_vectors
 
     try:
-        tagger = load_tagger(model, load_kg_vectors(kg_vectors) if kg_vectors else None, threads=threads)
+        taggers = [load_tagger(m, load_kg_vectors(kg_vectors) if kg_vectors else None, threads=threads)
+                   for m in model]
+        tagger = taggers[0] if len(taggers) == 1 and min_votes is None else VotingEnsemble(taggers, min_votes)
         examples = read_ccks(test)
     except (CheckpointError, ValueError, FileNotFoundError) as exc:
         _fail(str(exc), as_json)
@@ -226,7 +323,11 @@ def evaluate_command(
     if predictions:
         write_ccks([Example(ex.id, ex.text, tuple(p)) for ex, p in zip(examples, result.predictions, strict=True)],
                    predictions)
-    _emit({"model": str(model), "test": str(test), "kg_run": tagger.kg_run, **result.to_dict()}, as_json)
+    runs = [t.kg_run for t in taggers]
+    _emit({"model": str(model[0]) if len(model) == 1 else [str(m) for m in model], "test": str(test),
+           "kg_run": runs[0] if len(model) == 1 else runs,
+           **({"min_votes": tagger.min_votes} if isinstance(tagger, VotingEnsemble) else {}), **result.to_dict()},
+          as_json)
 
 
 #: (command name, function) pairs that :mod:`graph.cli` registers on the ``medkg`` app.

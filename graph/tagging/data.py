@@ -15,7 +15,11 @@ from graph.db.config import MedkgSettings
 from graph.kg.formats import read_units
 from graph.kg.model import concept_id
 
-__all__ = ["CCKS_TEST", "CCKS_TRAIN", "kg_triples", "models_home", "pretraining_texts", "shared_data_dir"]
+__all__ = ["CCKS_TEST", "CCKS_TRAIN", "CMEKG_LABELS", "kg_concepts", "kg_triples", "models_home", "pretraining_texts",
+           "shared_data_dir"]
+
+#: Labels CMeKG adds to the gazetteer categories (after the xywy ones, in this order).
+CMEKG_LABELS = ("Anatomy", "Operation", "LabTest", "ImagingExam")
 
 CCKS_TRAIN = ("ccks2019-yidu-s4k/subtask1_training_part1.txt", "ccks2019-yidu-s4k/subtask1_training_part2.txt")
 CCKS_TEST = "ccks2019-yidu-s4k/subtask1_test_set_with_answer.json"
@@ -64,11 +68,15 @@ def pretraining_texts(data_dir: Path | None = None, *, min_chars: int = 10) -> l
 
 
 def kg_triples(data_dir: Path | None = None, source: Path | None = None,
-               fmt: str = "xywy") -> list[tuple[str, str, str]]:
+               fmt: str = "xywy", cmekg: Path | None = None) -> list[tuple[str, str, str]]:
     """(head id, relation, tail id) of a KG source (default: the xywy KG), ids ``<Label>:<name>``.
+
+    With ``cmekg`` (a CMeKG pickle) its triples are added: the merged KG, each (head, relation, tail) once,
+    as the graph merges them. Invalid CMeKG subjects are skipped, as ``--skip-invalid`` does.
 
     Raises:
         ValueError: a record of ``source`` is malformed (the message names file, line and field).
+        graph.kg.cmekg.CMeKGRefused: the pickle is not CMeKG's.
     """
     if source is None:
         units = list(_xywy_units(data_dir or shared_data_dir()))
@@ -78,5 +86,59 @@ def kg_triples(data_dir: Path | None = None, source: Path | None = None,
             if isinstance(unit, Exception):
                 raise ValueError(str(unit))
             units.append(unit)
-    return [(concept_id(t.head_label, t.head), t.relation, concept_id(t.tail_label, t.tail))
-            for unit in units for t in unit.triples]
+    if cmekg is not None:
+        from graph.kg.cmekg import CMeKGReader
+
+        units += [u for u in CMeKGReader(cmekg).units() if not isinstance(u, Exception)]
+    triples = [(concept_id(t.head_label, t.head), t.relation, concept_id(t.tail_label, t.tail))
+               for unit in units for t in unit.triples]
+    return list(dict.fromkeys(triples)) if cmekg is not None else triples
+
+
+def kg_concepts(data_dir: Path | None = None, cmekg: Path | None = None) -> tuple[list, dict]:
+    """Gazetteer concepts: the xywy/qasystem vocabulary, plus CMeKG's concepts and aliases when given.
+
+    CMeKG concepts merge into the xywy ones by id (``<Label>:<name>``, as ``medkg kg load`` merges them
+    in the graph): a shared concept keeps its xywy label and gains CMeKG's aliases.
+
+    Args:
+        data_dir: The research data folder (default :func:`shared_data_dir`).
+        cmekg: A CMeKG pickle (read by :class:`graph.kg.cmekg.CMeKGReader`, sha256 checked).
+
+    Returns:
+        (``linker.ConceptRecord``s sorted by id, a summary: counts added, aliases, per label).
+
+    Raises:
+        graph.kg.cmekg.CMeKGRefused: The pickle is not CMeKG's.
+    """
+    from collections import Counter
+
+    from linker import ConceptRecord
+    from linker.sources import load_kg_vocabulary
+
+    records = load_kg_vocabulary(data_dir or shared_data_dir())
+    summary: dict = {"xywy_concepts": len(records)}
+    if cmekg is not None:
+        from graph.kg.cmekg import CMeKGReader
+        from graph.kg.model import KGFormatError
+
+        by_id = {r.id: r for r in records}
+        added = aliases = skipped = 0
+        for unit in CMeKGReader(cmekg).units():
+            if isinstance(unit, KGFormatError):
+                skipped += 1
+                continue
+            for row in unit.concepts:
+                old = by_id.get(row.id)
+                extra = tuple(a for a in row.aliases if a != row.name)
+                if old is None:
+                    by_id[row.id] = ConceptRecord(row.id, row.label, row.name, extra)
+                    added += 1
+                elif extra:
+                    by_id[row.id] = ConceptRecord(old.id, old.type, old.name, tuple(dict.fromkeys(old.aliases + extra)))
+                aliases += len(extra)
+        records = sorted(by_id.values(), key=lambda r: r.id)
+        summary.update({"cmekg": str(cmekg), "cmekg_concepts_added": added, "cmekg_aliases": aliases,
+                        "cmekg_subjects_skipped": skipped})
+    summary.update({"concepts": len(records), "by_label": dict(Counter(r.type for r in records))})
+    return records, summary

@@ -1,0 +1,64 @@
+"""Span voting over several taggers (e.g. the seeds of one configuration): ``VotingEnsemble``.
+
+Each member tags the records; a span (exact start, end and type) is kept when at least ``min_votes``
+members predicted it (default: a majority). Kept spans that overlap are resolved greedily: most votes
+first, then the higher mean score, then the earlier start. A kept span's score is the members' mean
+score times the share of members that voted for it. Inference costs one pass per member.
+
+Example:
+    >>> ens = VotingEnsemble([load_tagger(d) for d in ("s1", "s2", "s3")])  # doctest: +SKIP
+    >>> ens.predict(["患者因胃癌行胃大部切除术"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from extractor.data import Span
+
+__all__ = ["VotingEnsemble", "vote"]
+
+
+def vote(per_member: Sequence[Sequence[Span]], min_votes: int) -> list[Span]:
+    """Spans of one record that at least ``min_votes`` members agree on, without overlaps, in text order."""
+    tally: dict[tuple[int, int, str], list[float]] = {}
+    for spans in per_member:
+        for span in set((s.start, s.end, s.type, s.score) for s in spans):
+            tally.setdefault(span[:3], []).append(span[3])
+    n = max(len(per_member), 1)
+    ranked = sorted(((len(scores), sum(scores) / len(scores), key) for key, scores in tally.items()
+                     if len(scores) >= min_votes), key=lambda item: (-item[0], -item[1], item[2][0], item[2]))
+    taken: list[Span] = []
+    for votes, mean, (start, end, kind) in ranked:
+        if all(end <= s.start or start >= s.end for s in taken):
+            taken.append(Span(start, end, kind, mean * votes / n))
+    return sorted(taken, key=lambda s: (s.start, s.end))
+
+
+class VotingEnsemble:
+    """Taggers whose predictions are combined by :func:`vote`.
+
+    Args:
+        taggers: The members (``extractor.predict.Tagger``s with the same entity types).
+        min_votes: Members that must agree on a span (default ``len(taggers) // 2 + 1``).
+
+    Raises:
+        ValueError: No member, members with different entity types, or ``min_votes`` out of range.
+    """
+
+    def __init__(self, taggers: Sequence[object], min_votes: int | None = None) -> None:
+        if not taggers:
+            raise ValueError("an ensemble needs at least one tagger")
+        types = {tuple(t.config.types) for t in taggers}  # type: ignore[attr-defined]
+        if len(types) > 1:
+            raise ValueError(f"ensemble members tag different entity types: {sorted(types)}")
+        self.taggers = list(taggers)
+        self.min_votes = min_votes if min_votes is not None else len(self.taggers) // 2 + 1
+        if not 1 <= self.min_votes <= len(self.taggers):
+            raise ValueError(f"min_votes must be in 1..{len(self.taggers)}, got {self.min_votes}")
+
+    def predict(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> list[list[Span]]:
+        """Voted spans per record, in record offsets and text order."""
+        per_model = [t.predict(texts, batch_size=batch_size, progress=progress)  # type: ignore[attr-defined]
+                     for t in self.taggers]
+        return [vote([member[r] for member in per_model], self.min_votes) for r in range(len(texts))]
