@@ -57,6 +57,8 @@ class RecipeConfig(BaseModel):
     """KG vector size."""
     cmekg: bool = True
     """Use CMeKG's names and labels when PyCMeKG is installed."""
+    softlexicon: bool = True
+    """SoftLexicon word features (and the word-lexicon step)."""
     epochs: int = Field(default=20, ge=1)
     """Most tagger epochs."""
     seed: int = 1
@@ -86,7 +88,9 @@ def default_tagger_config(word_lexicon: str, kg_types: tuple[str, ...], recipe: 
     """The TaggerConfig of the default model (the fast head of RESULTS.md, SoftLexicon on)."""
     from extractor.config import FeatureConfig, HeadConfig, TaggerConfig, TrainConfig
 
-    return TaggerConfig(features=FeatureConfig(kg_types=kg_types, softlexicon=True, word_lexicon=word_lexicon),
+    features = FeatureConfig(kg_types=kg_types, softlexicon=recipe.softlexicon,
+                             word_lexicon=word_lexicon if recipe.softlexicon else None)
+    return TaggerConfig(features=features,
                         head=HeadConfig(lstm_layers=1, lstm_hidden=128),
                         train=TrainConfig(epochs=recipe.epochs, batch_size=32, seed=recipe.seed,
                                           threads=recipe.threads))
@@ -205,7 +209,8 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
         return {"run": kg.run, "entities": len(kg.vectors)}
 
     step("char_vectors", folder / "char_vectors.npz", char_vectors)
-    step("word_lexicon", folder / "word_lexicon.npz", words)
+    if recipe.softlexicon:
+        step("word_lexicon", folder / "word_lexicon.npz", words)
     step("kg_vectors", folder / f"{recipe.kge_model.lower()}.npz", kg_vectors)
 
     concepts, summary = kg_concepts(root, cmekg)
@@ -221,7 +226,7 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
     trained = train_tagger(config, examples, out, concepts=concepts,
                            kg=load_kg_vectors(folder / f"{recipe.kge_model.lower()}.npz"), pretrained=vectors,
                            resume=(Path(out) / "trainer_state.pt").is_file(), progress=progress is not None,
-                           word_lexicon=WordLexicon.load(folder / "word_lexicon.npz"))
+                           word_lexicon=WordLexicon.load(folder / "word_lexicon.npz") if recipe.softlexicon else None)
     result.train = {k: v for k, v in asdict(trained).items() if k not in ("config", "history")}
     if recipe.register_plugin:
         from graph.db.connection import GraphClient
