@@ -7,11 +7,12 @@ interruption picks up where it stopped, and several models share the inputs):
 2. the SoftLexicon word lexicon: jieba's dictionary + the KG names (xywy, and CMeKG when PyCMeKG is
    installed), word2vec on the jieba-segmented text (``word_lexicon.npz``);
 3. TransH KG vectors of the xywy KG (pykeen; ``transh.npz``);
-4. the tagger: char embeddings + KG fusion + gazetteer features (xywy + CMeKG names and labels) + bigram
-   + SoftLexicon, 1 x 128 BiLSTM, CRF, on the CCKS 2019 *training* records (never the test file);
+4. the tagger: char embeddings + KG fusion + gazetteer features (xywy names) + bigram + SoftLexicon,
+   1 x 128 BiLSTM, CRF, on the CCKS 2019 *training* records (never the test file);
 5. registration of the checkpoint as the watcher's ``cbt-kg-tagger`` plugin (enabled).
 
-The configuration is the best single model of ``extractor/RESULTS.md`` (issue 12's quality push).
+The configuration is the best single model of ``extractor/RESULTS.md`` (issue 12's quality push:
+``char-kg-transh-softlex``), seed 1.
 
 Example:
     >>> result = build_default_model(Path("~/models/cbt-kg"))  # doctest: +SKIP
@@ -56,7 +57,10 @@ class RecipeConfig(BaseModel):
     kge_dim: int = Field(default=100, ge=1)
     """KG vector size."""
     cmekg: bool = True
-    """Use CMeKG's names and labels when PyCMeKG is installed."""
+    """Add CMeKG's names and aliases to the word lexicon when PyCMeKG is installed."""
+    cmekg_gazetteer: bool = False
+    """Also match CMeKG's concepts in the gazetteer, with its four labels as categories (measured: no gain
+    over the xywy gazetteer with SoftLexicon on, see extractor/RESULTS.md)."""
     softlexicon: bool = True
     """SoftLexicon word features (and the word-lexicon step)."""
     epochs: int = Field(default=20, ge=1)
@@ -213,11 +217,12 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
         step("word_lexicon", folder / "word_lexicon.npz", words)
     step("kg_vectors", folder / f"{recipe.kge_model.lower()}.npz", kg_vectors)
 
-    concepts, summary = kg_concepts(root, cmekg)
+    gazetteer_cmekg = cmekg if recipe.cmekg_gazetteer else None
+    concepts, summary = kg_concepts(root, gazetteer_cmekg)
     result.steps["gazetteer"] = summary
     kg_types = ("Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer")
     config = default_tagger_config(str(folder / "word_lexicon.npz"),
-                                   (*kg_types, *CMEKG_LABELS) if cmekg is not None else kg_types, recipe)
+                                   (*kg_types, *CMEKG_LABELS) if gazetteer_cmekg is not None else kg_types, recipe)
     vectors = CharVectors.load(folder / "char_vectors.npz")
     config = config.model_copy(update={"encoder": config.encoder.model_copy(update={
         "dim": vectors.char_vectors.shape[1], "pretrained_vectors": str(folder / "char_vectors.npz")})})
