@@ -72,12 +72,13 @@ GROUPS: dict[str, list[str]] = {
     "char-kg-transh-cmekg-softlex": [*FAST, "--kg", "--cmekg", "{cmekg}", "--word-lexicon", "{words}"],
     "char-kg-transh-cmekg-softlex-lex": [*FAST, "--kg", "--cmekg", "{cmekg}", "--word-lexicon", "{words}",
                                          "--lexicon"],
+    "char-kg-transh-softlex-lex": [*FAST, "--kg", "--word-lexicon", "{words}", "--lexicon"],
 }
 #: Which KG vector file a group trains with (default: the stop-gap ``quick`` TransE of the first rows).
 GROUP_KG = {"char-kg-transe": "transe", "char-kg-transh": "transh", "char-kg-transr": "transr",
             "bert-kg": "transe", "bert-nokg": "transe", "char-kg-transh-softlex": "transh",
             "char-kg-transh-cmekg": "transh", "char-kg-transh-cmekg-softlex": "transh",
-            "char-kg-transh-cmekg-softlex-lex": "transh"}
+            "char-kg-transh-cmekg-softlex-lex": "transh", "char-kg-transh-softlex-lex": "transh"}
 #: The SoftLexicon word lexicon (``medkg pretrain --kind words --cmekg <pickle>``).
 WORDS = HOME / "models/pretrained/word_lexicon.npz"
 #: Fine-tuning settings of the character BERT rows (lr 1e-4 for a small, self-pretrained encoder).
@@ -267,8 +268,9 @@ QUALITY_ROWS = [
     ("today's best: fast char model, TransH vectors, xywy gazetteer", "char-kg-transh"),
     ("+ SoftLexicon (jieba + xywy + CMeKG words, word2vec)", "char-kg-transh-softlex"),
     ("+ xywy + CMeKG gazetteer (4 more categories)", "char-kg-transh-cmekg"),
-    ("+ both", "char-kg-transh-cmekg-softlex"),
+    ("+ SoftLexicon + the xywy + CMeKG gazetteer", "char-kg-transh-cmekg-softlex"),
     ("+ both + the training-record lexicon", "char-kg-transh-cmekg-softlex-lex"),
+    ("+ SoftLexicon + the training-record lexicon", "char-kg-transh-softlex-lex"),
 ]
 TYPE_ORDER = ("Disease", "Anatomy", "LabTest", "ImagingExam", "Operation", "Drug")
 
