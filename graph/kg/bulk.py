@@ -313,8 +313,8 @@ def bulk_load(server: LocalNeo4j, sources: Sequence[tuple[str | Path | None, Loa
 
     Raises:
         KGLoadError, CMeKGRefused, FileNotFoundError: A source is bad; nothing was touched.
-        BulkLoadError: The database holds data, or the importer failed (its log is named; the database
-            is then empty, the server running).
+        BulkLoadError: The database holds data (nothing touched), or the importer failed (its log is
+            named; the server is left stopped, ``medkg db start`` brings it back).
     """
     make_bar = progress or _no_progress
     started = time.perf_counter()
