@@ -100,23 +100,36 @@ def run(client: GraphClient, xywy_path: Path, cmekg_path: Path) -> dict[str, Any
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def source_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir`` and ``--cmekg`` (this benchmark's and bench_kg_bulk's)."""
     parser.add_argument("--data-dir", type=Path,
                         default=Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data")))
     parser.add_argument("--cmekg", type=Path, default=os.environ.get("MEDKG_CMEKG_PKL"))
-    parser.add_argument("--heap", default="1g")
-    parser.add_argument("--pagecache", default="512m")
-    args = parser.parse_args()
+
+
+def source_paths(args: argparse.Namespace) -> tuple[Path, Path] | None:
+    """The xywy folder and the CMeKG pickle, or ``None`` after printing the JSON error of what is missing."""
     xywy_path = args.data_dir / "xywy-medicalkg-tonystark"
     if not xywy_path.is_dir():
         print(json.dumps({"error": f"xywy KG not found at {xywy_path} (set MEDKG_DATA_DIR)"}))
-        return 2
+        return None
     try:
-        cmekg_path = args.cmekg or installed_pickle()
+        return xywy_path, Path(args.cmekg or installed_pickle())
     except FileNotFoundError as exc:
         print(json.dumps({"error": f"{exc} (or set MEDKG_CMEKG_PKL)"}, ensure_ascii=False))
+        return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    source_arguments(parser)
+    parser.add_argument("--heap", default="1g")
+    parser.add_argument("--pagecache", default="512m")
+    args = parser.parse_args()
+    paths = source_paths(args)
+    if paths is None:
         return 2
+    xywy_path, cmekg_path = paths
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_avg_before": os.getloadavg()},
                               "cmekg_file": str(cmekg_path)}
     started = time.perf_counter()

@@ -29,10 +29,10 @@ sys.path.insert(0, str(REPO))
 from graph.db.connection import GraphClient  # noqa: E402
 from graph.db.server import LocalNeo4j, free_port  # noqa: E402
 from graph.kg.bulk import bulk_load  # noqa: E402
-from graph.kg.cmekg import installed_pickle  # noqa: E402
 from graph.kg.loader import LoadConfig, load_kg  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_cmekg import source_arguments, source_paths  # noqa: E402
 from bench_kg_load import vm_hwm_mb  # noqa: E402
 
 
@@ -68,24 +68,16 @@ def bulk_path(server: LocalNeo4j, sources: list[tuple[Path, LoadConfig]], heap: 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path,
-                        default=Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data")))
-    parser.add_argument("--cmekg", type=Path, default=os.environ.get("MEDKG_CMEKG_PKL"))
+    source_arguments(parser)
     parser.add_argument("--heap", default="1g", help="the server's heap (both paths)")
     parser.add_argument("--import-heap", default="2g", help="the bulk importer's heap")
     parser.add_argument("--only", choices=("merge", "bulk"), default=None)
     args = parser.parse_args()
-    xywy = args.data_dir / "xywy-medicalkg-tonystark"
-    if not xywy.is_dir():
-        print(json.dumps({"error": f"xywy KG not found at {xywy} (set MEDKG_DATA_DIR)"}))
+    paths = source_paths(args)
+    if paths is None:
         return 2
-    try:
-        cmekg = args.cmekg or installed_pickle()
-    except FileNotFoundError as exc:
-        print(json.dumps({"error": f"{exc} (or set MEDKG_CMEKG_PKL)"}, ensure_ascii=False))
-        return 2
-    sources = [(xywy, LoadConfig(format="xywy", skip_invalid=True)),
-               (Path(cmekg), LoadConfig(format="cmekg", skip_invalid=True))]
+    sources = [(paths[0], LoadConfig(format="xywy", skip_invalid=True)),
+               (paths[1], LoadConfig(format="cmekg", skip_invalid=True))]
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "load_avg_before": os.getloadavg()},
                               "sources": [str(p) for p, _ in sources]}
     for name in ("merge", "bulk"):

@@ -23,9 +23,9 @@ Example:
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -214,15 +214,6 @@ def jieba_dictionary() -> list[tuple[str, int]]:
     return out
 
 
-@dataclass
-class _Report:
-    candidates: int = 0
-    kg_names: int = 0
-    segmented_tokens: int = 0
-    with_vector: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
-
-
 def build_word_lexicon(texts: Sequence[str], kg_names: Iterable[str] = (),
                        config: WordLexiconConfig | None = None,
                        progress: Callable[[str], None] | None = None) -> WordLexicon:
@@ -246,25 +237,23 @@ def build_word_lexicon(texts: Sequence[str], kg_names: Iterable[str] = (),
     except ImportError as exc:
         raise ImportError("the word lexicon needs jieba and gensim: pip install 'medkg[lexicon]'") from exc
     say = progress or (lambda _msg: None)
-    report, clock = _Report(), time.monotonic()
+    seconds: dict[str, float] = {}
+    clock = time.monotonic()
     names = {n.strip() for n in kg_names if n and 2 <= len(n.strip()) <= cfg.max_len and "\n" not in n}
     dictionary = {w for w, _ in jieba_dictionary() if len(w) <= cfg.max_len}
-    report.kg_names, report.candidates = len(names), len(dictionary | names)
-    import logging
-
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for name in sorted(names):
         tokenizer.add_word(name, freq=max(tokenizer.suggest_freq(name, tune=False), 5))
-    say(f"segmenting {len(texts):,} texts with jieba ({report.kg_names:,} KG names added)")
+    say(f"segmenting {len(texts):,} texts with jieba ({len(names):,} KG names added)")
     sentences = [tokenizer.lcut(t, HMM=False) for t in texts]
-    report.segmented_tokens = sum(map(len, sentences))
-    report.seconds["segment"] = round(time.monotonic() - clock, 1)
-    say(f"word2vec on {report.segmented_tokens:,} tokens")
+    tokens = sum(map(len, sentences))
+    seconds["segment"] = round(time.monotonic() - clock, 1)
+    say(f"word2vec on {tokens:,} tokens")
     model = Word2Vec(sentences, vector_size=cfg.dim, window=cfg.window, min_count=cfg.min_count, sg=1,
                      epochs=cfg.epochs, seed=cfg.seed, workers=cfg.threads)
-    report.seconds["word2vec"] = round(time.monotonic() - clock - report.seconds["segment"], 1)
+    seconds["word2vec"] = round(time.monotonic() - clock - seconds["segment"], 1)
     keep, seen = [], set()
     table = _fold_table()
     # one entry per folded form (X综合征 and x综合征 match the same text): the most frequent token wins
@@ -276,17 +265,17 @@ def build_word_lexicon(texts: Sequence[str], kg_names: Iterable[str] = (),
     keep.sort()
     if not keep:
         raise ValueError("build_word_lexicon: no lexicon word occurs often enough to get a vector")
-    report.with_vector = len(keep)
     vectors = np.stack([model.wv[w] for w in keep]).astype(np.float32)
-    lexicon = WordLexicon(keep, vectors, np.ones(len(keep)))
+    lexicon = WordLexicon(keep, vectors, np.zeros(len(keep)))
     say(f"counting {len(keep):,} words in the text")
     counts = np.zeros(len(keep) + 1)
     for text in texts:
         found = [wid for _, _, wid in lexicon.matches(text)]
         if found:
             counts += np.bincount(found, minlength=len(keep) + 1)
-    report.seconds["count"] = round(time.monotonic() - clock - sum(report.seconds.values()), 1)
-    meta = {"config": cfg.model_dump(), "texts": len(texts), "characters": sum(map(len, texts)),
-            "jieba_words": len(dictionary), "kg_names": report.kg_names, "candidates": report.candidates,
-            "segmented_tokens": report.segmented_tokens, "words": len(keep), "seconds": report.seconds}
-    return WordLexicon(keep, vectors, counts[1:], meta)
+    lexicon.counts = counts[1:]  # z(w), read by match(); the automaton does not depend on it
+    seconds["count"] = round(time.monotonic() - clock - sum(seconds.values()), 1)
+    lexicon.meta = {"config": cfg.model_dump(), "texts": len(texts), "characters": sum(map(len, texts)),
+                    "jieba_words": len(dictionary), "kg_names": len(names), "candidates": len(dictionary | names),
+                    "segmented_tokens": tokens, "words": len(keep), "seconds": seconds}
+    return lexicon

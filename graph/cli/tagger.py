@@ -99,21 +99,15 @@ def pretrain_command(
 
 def _pretrain_words(texts: list[str], out: Path | None, cmekg: Path | None, dim: int, threads: int,
                     as_json: bool) -> None:
-    from extractor.softlex import WordLexiconConfig, build_word_lexicon
-    from graph.kg.cmekg import CMeKGRefused
+    from extractor.softlex import WordLexiconConfig
+    from graph.tagging.recipe import kg_word_lexicon
 
     target = out or models_home() / "pretrained" / "word_lexicon.npz"
-    try:
-        concepts, summary = kg_concepts(cmekg=cmekg)
-    except (CMeKGRefused, FileNotFoundError) as exc:
-        _fail(str(exc), as_json)
-    names = [n for c in concepts for n in (c.name, *c.aliases)]
     say = (lambda _m: None) if as_json else (lambda m: typer.echo(m, err=True))
-    try:
-        lexicon = build_word_lexicon(texts, names, WordLexiconConfig(dim=dim, threads=max(threads, 1)), say)
-    except (ImportError, ValueError) as exc:
+    try:  # CMeKGRefused is a ValueError, DataMissingError a FileNotFoundError
+        lexicon = kg_word_lexicon(texts, WordLexiconConfig(dim=dim, threads=max(threads, 1)), cmekg=cmekg, say=say)
+    except (ImportError, ValueError, FileNotFoundError) as exc:
         _fail(str(exc), as_json)
-    lexicon.meta["kg"] = summary
     lexicon.save(target)
     _emit({"out": str(target), **lexicon.meta}, as_json)
 

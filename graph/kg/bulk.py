@@ -38,7 +38,7 @@ from typing import Any
 from graph.about import git_hash, medkg_version
 from graph.db.connection import GraphClient
 from graph.db.server import LocalNeo4j, _java_executable
-from graph.kg.loader import LoadConfig, ParsedKG, _sha256, parse_kg, relationship_rows, resolve_path
+from graph.kg.loader import LoadConfig, ParsedKG, file_digests, parse_kg, relationship_rows, resolve_path
 from graph.kg.model import DISEASE_LIST_FIELDS, DISEASE_TEXT_FIELDS, RELATION_TYPES
 
 __all__ = ["BulkLoadError", "BulkResult", "GraphImage", "bulk_load", "graph_image"]
@@ -98,8 +98,8 @@ class GraphImage:
     dropped_relationships: int = 0
     """Rows whose head or tail is no concept (the MERGE path's MATCH finds nothing and skips them)."""
 
-    def add(self, parsed: ParsedKG, config: LoadConfig, files: list[dict[str, str]]) -> int:
-        """Apply one source as ``load_kg`` would; returns its relationship rows (after de-duplication)."""
+    def add(self, parsed: ParsedKG, config: LoadConfig, files: list[dict[str, str]]) -> None:
+        """Apply one source as ``load_kg`` would."""
         for concept in parsed.concepts.values():  # internal/merge_concepts
             for source in sorted(parsed.concept_sources[concept.id]):
                 node = self.nodes.get(concept.id)
@@ -139,7 +139,6 @@ class GraphImage:
         self.sources[parsed.source] = _Source(parsed.source, config.format, [f["path"] for f in files],
                                               [f["sha256"] for f in files], concept_rows, len(rows),
                                               len(parsed.errors), (known.loads if known else 0) + 1)
-        return len(rows)
 
 
 def graph_image(sources: Sequence[tuple[ParsedKG, LoadConfig, list[dict[str, str]]]]) -> GraphImage:
@@ -192,7 +191,7 @@ def _text(value: Any) -> str:
     return "" if value is None else _q(str(value))
 
 
-def _write_csv(folder: Path, image: GraphImage, now: str, tick: Callable[[int], None]) -> tuple[list[str], int]:
+def _write_csv(folder: Path, image: GraphImage, now: str, tick: Callable[[int], None]) -> list[str]:
     """Node and relationship CSV files (header inside each); returns the importer's file arguments."""
     args = []
     text_fields = list(DISEASE_TEXT_FIELDS)
@@ -234,7 +233,7 @@ def _write_csv(folder: Path, image: GraphImage, now: str, tick: Callable[[int], 
                                repr(rel.confidence), now, now]) + "\n")
             tick(1)
     args.append(f"--relationships={path}")
-    return args, len(image.nodes) + len(image.sources)
+    return args
 
 
 def _require_empty(server: LocalNeo4j) -> None:
@@ -322,7 +321,7 @@ def bulk_load(server: LocalNeo4j, sources: Sequence[tuple[str | Path | None, Loa
     for path, config in sources:
         resolved = resolve_path(path, config.format)
         kg = parse_kg(resolved, config)
-        parsed.append((kg, config, [{"path": str(f), "sha256": _sha256(f)} for f in kg.files]))
+        parsed.append((kg, config, file_digests(kg.files)))
     image = graph_image(parsed)
     parse_done = time.perf_counter()
     _require_empty(server)
@@ -332,7 +331,7 @@ def bulk_load(server: LocalNeo4j, sources: Sequence[tuple[str | Path | None, Loa
     log_path = logs / f"bulk-import-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.log"
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     with tempfile.TemporaryDirectory(prefix="medkg-bulk-", dir=server.home) as tmp:
-        files, _ = _write_csv(Path(tmp), image, now, make_bar("CSV files", len(image.nodes) + len(image.rels)))
+        files = _write_csv(Path(tmp), image, now, make_bar("CSV files", len(image.nodes) + len(image.rels)))
         csv_done = time.perf_counter()
         server.stop()
         stopped = time.perf_counter()

@@ -36,8 +36,8 @@ from graph.kg.cmekg import CMEKG_CONFIDENCE, CMeKGReader, installed_pickle
 from graph.kg.formats import KGFormat, Unit, read_units, source_files
 from graph.kg.model import ConceptRow, KGFormatError, TripleRow, static_relationship_type
 
-__all__ = ["KGLoadError", "LoadConfig", "LoadResult", "ParsedKG", "load_kg", "parse_kg", "relationship_rows",
-           "resolve_path"]
+__all__ = ["KGLoadError", "LoadConfig", "LoadResult", "ParsedKG", "file_digests", "load_kg", "parse_kg",
+           "relationship_rows", "resolve_path"]
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
@@ -257,6 +257,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def file_digests(files: list[Path]) -> list[dict[str, str]]:
+    """``{"path", "sha256"}`` of each source file, as the ``KGSource`` node records them."""
+    return [{"path": str(f), "sha256": _sha256(f)} for f in files]
+
+
 def _no_progress(description: str, total: int) -> Callable[[int], None]:
     return lambda advance: None
 
@@ -312,7 +317,7 @@ def load_kg(client: GraphClient, path: str | Path | None, config: LoadConfig,
                                 specialise=static_relationship_type)
     finished = time.perf_counter()
 
-    files = [{"path": str(f), "sha256": _sha256(f)} for f in parsed.files]
+    files = file_digests(parsed.files)
     client.write("internal/merge_kg_source", id=source, format=config.format,
                  files=[f["path"] for f in files], sha256=[f["sha256"] for f in files],
                  concepts=len(concept_rows), relationships=len(rel_rows), skipped=len(parsed.errors))

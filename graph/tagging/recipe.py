@@ -129,6 +129,26 @@ def train_kg_vectors(triples: list[tuple[str, str, str]], model: str, epochs: in
     return KgVectors(result.entity_embeddings, f"{result.key}-{result.triples_sha256[:8]}-s{seed}", meta)
 
 
+def kg_word_lexicon(texts: list[str], config: Any, *, data_dir: Path | None = None,  # noqa: ANN401
+                    cmekg: Path | None = None, say: Callable[[str], None] | None = None) -> Any:  # noqa: ANN401
+    """The SoftLexicon word lexicon (``extractor.softlex.WordLexicon``) over jieba's words and the KG's names.
+
+    The names are the xywy/qasystem vocabulary's, and CMeKG's names and aliases when ``cmekg`` is given;
+    what :func:`graph.tagging.data.kg_concepts` reports of them is kept in the lexicon's ``meta["kg"]``.
+
+    Raises:
+        FileNotFoundError: The vocabulary files are missing.
+        graph.kg.cmekg.CMeKGRefused: The pickle is not CMeKG's.
+        ImportError, ValueError: see ``extractor.softlex.build_word_lexicon``.
+    """
+    from extractor.softlex import build_word_lexicon
+
+    concepts, summary = kg_concepts(data_dir, cmekg)
+    lexicon = build_word_lexicon(texts, [n for c in concepts for n in (c.name, *c.aliases)], config, say)
+    lexicon.meta["kg"] = summary
+    return lexicon
+
+
 def _cmekg_pickle(recipe: RecipeConfig) -> Path | None:
     if not recipe.cmekg:
         return None
@@ -160,7 +180,7 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
     from extractor.data import read_ccks
     from extractor.kge_quick import load_kg_vectors, save_kg_vectors
     from extractor.pretrain_emb import CharVectors, EmbeddingPretrainConfig, pretrain_char_vectors
-    from extractor.softlex import WordLexicon, WordLexiconConfig, build_word_lexicon
+    from extractor.softlex import WordLexicon, WordLexiconConfig
     from extractor.train import train_tagger
     from graph.tagging.data import shared_data_dir
 
@@ -199,11 +219,8 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
         return {"chars": len(vectors.chars), "bigrams": len(vectors.bigrams)}
 
     def words() -> dict[str, Any]:
-        concepts, summary = kg_concepts(root, cmekg)
-        names = [n for c in concepts for n in (c.name, *c.aliases)]
-        lexicon = build_word_lexicon(corpus(), names, WordLexiconConfig(dim=recipe.word_dim, epochs=recipe.word_epochs,
-                                                                       min_count=recipe.word_min_count), tell)
-        lexicon.meta["kg"] = summary
+        config = WordLexiconConfig(dim=recipe.word_dim, epochs=recipe.word_epochs, min_count=recipe.word_min_count)
+        lexicon = kg_word_lexicon(corpus(), config, data_dir=root, cmekg=cmekg, say=tell)
         lexicon.save(folder / "word_lexicon.npz")
         return {"words": len(lexicon)}
 
