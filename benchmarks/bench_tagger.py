@@ -9,7 +9,8 @@ Modes:
 - ``table``: README-style markdown tables (mean +/- std over seeds) from the grid's results.
 - ``paper``: the same results laid out as the paper's Tables 5, 7, 8 and 9.
 - ``speed``: inference throughput of one checkpoint on the CCKS 2019 test records (all cores).
-- ``quality``: issue 12's rows (SoftLexicon, the xywy + CMeKG gazetteer) paired against ``char-kg-transh``.
+- ``quality``: issue 12's rows (SoftLexicon, the xywy + CMeKG gazetteer, the merged KG's vectors) paired
+  against ``char-kg-transh`` (or ``--base GROUP``).
 - ``ensemble``: a group's finished seeds as a span-voting ensemble: test scores and records/s, next to a
   single member timed in the same run.
 
@@ -44,6 +45,8 @@ PRETRAINED = HOME / "models/pretrained/char_vectors.npz"
 #: KG vector files (``medkg kge-vectors --model M``); ``quick`` is the stop-gap torch TransE.
 KG_FILES = {name: HOME / f"models/pretrained/{name}.npz" for name in ("transe", "transh", "transr")}
 KG_FILES["quick"] = HOME / "models/pretrained/transe_quick.npz"
+#: TransH on the merged xywy + CMeKG KG (``medkg kge-vectors --model TransH --cmekg <pickle>``).
+KG_FILES["transh_merged"] = HOME / "models/pretrained/transh_merged.npz"
 CHAR_BERT = HOME / "models/pretrained/char_bert"
 
 # The fast CPU configuration used for this session's rows (1 x 128 BiLSTM); "default" is 2 x 256.
@@ -73,12 +76,17 @@ GROUPS: dict[str, list[str]] = {
     "char-kg-transh-cmekg-softlex-lex": [*FAST, "--kg", "--cmekg", "{cmekg}", "--word-lexicon", "{words}",
                                          "--lexicon"],
     "char-kg-transh-softlex-lex": [*FAST, "--kg", "--word-lexicon", "{words}", "--lexicon"],
+    # The merged KG where the tagger uses it: TransH vectors trained on xywy + CMeKG (so CMeKG's concepts
+    # have vectors too), with the xywy gazetteer or the merged one.
+    "char-kg-transhm-softlex": [*FAST, "--kg", "--word-lexicon", "{words}"],
+    "char-kg-transhm-cmekg-softlex": [*FAST, "--kg", "--cmekg", "{cmekg}", "--word-lexicon", "{words}"],
 }
 #: Which KG vector file a group trains with (default: the stop-gap ``quick`` TransE of the first rows).
 GROUP_KG = {"char-kg-transe": "transe", "char-kg-transh": "transh", "char-kg-transr": "transr",
             "bert-kg": "transe", "bert-nokg": "transe", "char-kg-transh-softlex": "transh",
             "char-kg-transh-cmekg": "transh", "char-kg-transh-cmekg-softlex": "transh",
-            "char-kg-transh-cmekg-softlex-lex": "transh", "char-kg-transh-softlex-lex": "transh"}
+            "char-kg-transh-cmekg-softlex-lex": "transh", "char-kg-transh-softlex-lex": "transh",
+            "char-kg-transhm-softlex": "transh_merged", "char-kg-transhm-cmekg-softlex": "transh_merged"}
 #: The SoftLexicon word lexicon (``medkg pretrain --kind words --cmekg <pickle>``).
 WORDS = HOME / "models/pretrained/word_lexicon.npz"
 #: Fine-tuning settings of the character BERT rows (lr 1e-4 for a small, self-pretrained encoder).
@@ -271,15 +279,17 @@ QUALITY_ROWS = [
     ("+ SoftLexicon + the xywy + CMeKG gazetteer", "char-kg-transh-cmekg-softlex"),
     ("+ both + the training-record lexicon", "char-kg-transh-cmekg-softlex-lex"),
     ("+ SoftLexicon + the training-record lexicon", "char-kg-transh-softlex-lex"),
+    ("+ SoftLexicon, TransH vectors of the merged xywy + CMeKG KG", "char-kg-transhm-softlex"),
+    ("+ SoftLexicon + the merged gazetteer + the merged KG's TransH vectors", "char-kg-transhm-cmekg-softlex"),
 ]
 TYPE_ORDER = ("Disease", "Anatomy", "LabTest", "ImagingExam", "Operation", "Drug")
 
 
 def quality(args: argparse.Namespace) -> dict:
-    """Issue 12's rows: P/R/F1, paired differences against char-kg-transh, per-type F1 (markdown)."""
+    """Issue 12's rows: P/R/F1, paired differences against ``--base`` (char-kg-transh), per-type F1 (markdown)."""
     groups = _groups(Path(args.root))
-    base = "char-kg-transh"
-    rows = ["| model | run | seeds | test P | test R | test F1 | vs `char-kg-transh`, same seeds |",
+    base = args.base
+    rows = [f"| model | run | seeds | test P | test R | test F1 | vs `{base}`, same seeds |",
             "|---|---|---|---|---|---|---|"]
     types = ["| run | " + " | ".join(TYPE_ORDER) + " |", "|---|" + "---|" * len(TYPE_ORDER)]
     for label, group in QUALITY_ROWS:
@@ -356,6 +366,7 @@ def main() -> None:
     pp.add_argument("--root", default=str(HOME / "models/exp"))
     q = sub.add_parser("quality")
     q.add_argument("--root", default=str(HOME / "models/exp"))
+    q.add_argument("--base", default="char-kg-transh", help="the group every row is paired against")
     e = sub.add_parser("ensemble")
     e.add_argument("--root", default=str(HOME / "models/exp"))
     e.add_argument("--group", nargs="+", required=True, help="one group's seeds, or several groups' together")

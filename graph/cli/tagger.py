@@ -32,7 +32,7 @@ __all__ = ["COMMANDS"]
 def _render(payload: dict[str, Any]) -> None:
     table = Table(show_header=False)
     for key, value in payload.items():
-        if key != "per_type":
+        if key not in ("per_type", "errors"):
             table.add_row(str(key), json.dumps(value, ensure_ascii=False, default=str)[:200])
     Console().print(table)
     per_type = payload.get("per_type")
@@ -125,6 +125,9 @@ def kge_vectors_command(
     cmekg: Annotated[Path | None, typer.Option(help="Add CMeKG's triples (this cmekg.pkl): the merged KG.")] = None,
     max_test_triples: Annotated[int | None, typer.Option(
         help="Evaluate link prediction on at most this many test triples (a seeded sample).")] = None,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Training triples per step (default 1024); larger is much faster on a large KG.")] = None,
+    learning_rate: Annotated[float | None, typer.Option(help="Adam learning rate (default 0.002).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """KG vectors of a KG source (default: the xywy KG) as a file for tagger training, without a graph.
@@ -148,8 +151,9 @@ def kge_vectors_command(
 
     try:
         with progress_bars(not as_json) as bars:
-            kg = train_kg_vectors(triples, model, epochs, dim, seed, bars, max_test_triples=max_test_triples)
-    except UnknownModelError as exc:
+            kg = train_kg_vectors(triples, model, epochs, dim, seed, bars, max_test_triples=max_test_triples,
+                                  batch_size=batch_size, learning_rate=learning_rate)
+    except (UnknownModelError, ValueError) as exc:
         _fail(str(exc), as_json)
     save_kg_vectors(kg, target)
     _emit({"out": str(target), "run": kg.run, **{k: v for k, v in kg.meta.items() if k != "config"}}, as_json)
@@ -297,6 +301,9 @@ def evaluate_command(
     threads: Annotated[int, typer.Option(help="torch threads (0: every core; use 1 on a busy machine).")] = 0,
     min_votes: Annotated[int | None, typer.Option(
         help="Ensemble: models that must agree on a span (default: a majority).")] = None,
+    errors: Annotated[bool, typer.Option(
+        help="Also break the errors down per type: type, boundary, boundary+type, missed, spurious, "
+             "with their most frequent surface forms (extractor/errors.py).")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Strict entity-level micro P/R/F1 and a per-type table (of one model, or of a voting ensemble)."""
@@ -318,10 +325,18 @@ def evaluate_command(
         write_ccks([Example(ex.id, ex.text, tuple(p)) for ex, p in zip(examples, result.predictions, strict=True)],
                    predictions)
     runs = [t.kg_run for t in taggers]
-    _emit({"model": str(model[0]) if len(model) == 1 else [str(m) for m in model], "test": str(test),
-           "kg_run": runs[0] if len(model) == 1 else runs,
-           **({"min_votes": tagger.min_votes} if isinstance(tagger, VotingEnsemble) else {}), **result.to_dict()},
-          as_json)
+    payload = {"model": str(model[0]) if len(model) == 1 else [str(m) for m in model], "test": str(test),
+               "kg_run": runs[0] if len(model) == 1 else runs,
+               **({"min_votes": tagger.min_votes} if isinstance(tagger, VotingEnsemble) else {}), **result.to_dict()}
+    breakdown = None
+    if errors:
+        from extractor.errors import error_breakdown
+
+        breakdown = error_breakdown([ex.spans for ex in examples], result.predictions, [ex.text for ex in examples])
+        payload["errors"] = breakdown.to_dict()
+    _emit(payload, as_json)
+    if breakdown is not None and not as_json:
+        Console().print(breakdown.markdown())
 
 
 #: (command name, function) pairs that :mod:`graph.cli` registers on the ``medkg`` app.

@@ -21,7 +21,7 @@ def test_train_then_evaluate_json(tmp_path, examples):
                "--json")
     assert res.exit_code == 0, res.output
     assert one_json(res.stdout)["epochs_run"] >= 1
-    res = _cli("evaluate", "--model", str(out), "--test", str(data), "--json",
+    res = _cli("evaluate", "--model", str(out), "--test", str(data), "--json", "--errors",
                "--predictions", str(tmp_path / "pred.json"))
     assert res.exit_code == 0, res.output
     payload = one_json(res.stdout)
@@ -42,6 +42,12 @@ def test_train_then_evaluate_json(tmp_path, examples):
     assert payload["micro"]["f1"] == pytest.approx(report.micro.f1)
     assert {k: v["f1"] for k, v in payload["per_type"].items()} == pytest.approx(
         {k: v.f1 for k, v in report.per_type.items()})
+    # the error breakdown accounts for every gold span and every false positive
+    from extractor.errors import ERROR_CLASSES
+
+    errors = payload["errors"]["per_type"]
+    assert sum(c[k] for c in errors.values() for k in ERROR_CLASSES[:-1]) == report.micro.n_gold
+    assert sum(c["correct"] for c in errors.values()) == report.micro.tp
     g_tags = [spans_to_tags(len(ex.text), list(ex.spans)) for ex in gold]
     p_tags = [spans_to_tags(len(ex.text), list(ex.spans)) for ex in predicted]
     assert payload["micro"]["f1"] == pytest.approx(f1_score(g_tags, p_tags, mode="strict", scheme=IOBES))
@@ -68,10 +74,13 @@ def test_kge_vectors_from_a_triples_file(tmp_path):
                        encoding="utf-8")
     out = tmp_path / "transe.npz"
     res = _cli("kge-vectors", "--model", "TransE", "--source", str(kg_file), "--format", "triples", "--epochs", "2",
-               "--dim", "8", "--out", str(out), "--json")
+               "--dim", "8", "--batch-size", "4", "--learning-rate", "0.01", "--out", str(out), "--json")
     assert res.exit_code == 0, res.output
     payload = one_json(res.stdout)
     assert payload["model"] == "TransE" and payload["entities"] == 15 and payload["run"].startswith("transe-")
+    assert payload["epochs_trained"] == 2 and payload["seconds_per_epoch"] > 0
+    # 12 triples are under the split's minimum: nothing held out, so no MRR, and the keys say so
+    assert payload["test_mrr"] is None and payload["popularity_mrr"] is None and payload["validation_mrr"] == []
     kg = load_kg_vectors(out)
     assert kg.run == payload["run"] and kg.dim == 8
     assert {"Disease:病0", "Symptom:症2"} <= set(kg.vectors)
@@ -84,3 +93,6 @@ def test_kge_vectors_from_a_triples_file(tmp_path):
     res = _cli("kge-vectors", "--model", "NoSuchModel", "--source", str(kg_file), "--format", "triples",
                "--out", str(out), "--json")
     assert res.exit_code == 2 and "NoSuchModel" in one_json(res.stdout)["error"]
+    res = _cli("kge-vectors", "--model", "TransE", "--source", str(kg_file), "--format", "triples",
+               "--learning-rate", "-1", "--out", str(out), "--json")
+    assert res.exit_code == 2 and "learning_rate" in one_json(res.stdout)["error"]
