@@ -66,11 +66,14 @@ def expected_facts(client: GraphClient, records: dict[str, str]) -> dict[str, tu
 def check_no_loss_no_duplicates(client: GraphClient, expected: dict[str, tuple[int, int]]) -> dict[str, int]:
     found = {r["id"]: r for r in rows(client, """
         MATCH (e:EMR)
-        RETURN e.id AS id, e.status AS status, COUNT { (e)-[:HAS_MENTION]->() } AS mentions,
+        RETURN e.id AS id, e.status AS status, e.attempts AS attempts, e.last_error AS last_error,
+               toString(e.retry_after) AS retry_after, e.lease_run AS lease_run,
+               COUNT { (e)-[:HAS_MENTION]->() } AS mentions,
                COUNT { MATCH (rm:RelationMention {record_id: e.id}) } AS relations""")}
     lost = [rid for rid in expected if found[rid]["status"] != "DONE"]
     wrong = [rid for rid, (m, r) in expected.items() if (found[rid]["mentions"], found[rid]["relations"]) != (m, r)]
-    assert not lost and not wrong, (lost[:5], wrong[:5])
+    # on a failure, say in what state the records were left (status, attempts, last error, lease)
+    assert not lost and not wrong, ([dict(found[rid]) for rid in lost[:5]], wrong[:5])
     total = one(client, "MATCH (m:Mention) RETURN count(m)")
     assert total == sum(m for m, _ in expected.values())
     assert one(client, "MATCH (rm:RelationMention) RETURN count(rm)") == sum(r for _, r in expected.values())
