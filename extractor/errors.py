@@ -94,11 +94,11 @@ def error_breakdown(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span
 
     for i, (g_spans, p_spans) in enumerate(zip(gold, pred, strict=True)):
         text = texts[i] if texts is not None else None
-        g_set = {(s.start, s.end, s.type) for s in g_spans}
+        g_set = set(g_spans)  # Span equality is (start, end, type); the score does not take part
         p_unique = list(dict.fromkeys(p_spans))
         for g in dict.fromkeys(g_spans):
             near = [p for p in p_unique if _overlaps(g, p)]
-            if (g.start, g.end, g.type) in {(p.start, p.end, p.type) for p in near}:
+            if g in near:
                 note(g.type, "correct", None)
             elif same := [p for p in near if (p.start, p.end) == (g.start, g.end)]:
                 note(g.type, "type", None if text is None else f"{_cut(text, g)} -> {same[0].type}")
@@ -110,7 +110,7 @@ def error_breakdown(gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span
             else:
                 note(g.type, "missed", _cut(text, g))
         for p in p_unique:
-            if (p.start, p.end, p.type) not in g_set and not any(_overlaps(p, g) for g in g_spans):
+            if p not in g_set and not any(_overlaps(p, g) for g in g_spans):
                 note(p.type, "spurious", _cut(text, p))
     per_type = {t: {k: c.get(k, 0) for k in ERROR_CLASSES} for t, c in sorted(counts.items())}
     examples = {t: {k: v.most_common(top) for k, v in sorted(by.items())} for t, by in sorted(forms.items())}

@@ -107,9 +107,9 @@ def train_kg_vectors(triples: list[tuple[str, str, str]], model: str, epochs: in
 
     ``max_test_triples`` samples the link-prediction test split (large KGs); ``batch_size`` and
     ``learning_rate`` override :class:`embeddings.KGEConfig`'s (pykeen models only). On a large KG a
-    bigger batch is much faster per epoch: pykeen's TransH regularises and Adam updates the whole entity
-    table at every batch, so with the merged KG's 109k entities the batch count, not the triple count,
-    sets the epoch time.
+    bigger batch is much faster per epoch: pykeen's embeddings take dense gradients, so every step's
+    backward pass and Adam update cover the whole entity table, and with the merged KG's 109k entities
+    the batch count, not the triple count, sets the epoch time.
 
     Raises:
         embeddings.registry.UnknownModelError: An unknown model name.
