@@ -2,9 +2,13 @@
 
 One write transaction claims up to ``batch_size`` records (NEW, or PROCESSING with an expired lease),
 locking each candidate before checking it again, and records the claim as a ``(:Run)`` with the
-extractors it uses. Before claiming, records whose lease expired on their last allowed attempt are
-FAILED (a record that kills every worker must not loop for ever). Nothing but the database
-coordinates workers, so any number of them, on any number of machines, can share one queue.
+extractors it uses. The claim is idempotent per run id: when a commit reaches the server but its answer
+is lost (a restart at the wrong moment raises ``IncompleteCommit``), the watcher claims again under
+the same run id and gets back the records the first try leased, instead of leaving them PROCESSING
+under a run nobody holds until their lease expires. Before claiming, records whose lease expired on
+their last allowed attempt are FAILED (a record that kills every worker must not loop for ever).
+Nothing but the database coordinates workers, so any number of them, on any number of machines, can
+share one queue.
 
 Example:
     >>> claim = claim_batch(client, WatchConfig(), ["gazetteer-ner@1"])  # doctest: +SKIP
@@ -67,15 +71,24 @@ def adopt_new(client: GraphClient) -> int:
     return int(rows[0]["adopted"]) if rows else 0
 
 
-def claim_batch(client: GraphClient, config: WatchConfig, extractor_ids: list[str], device: str = "cpu") -> Claim:
-    """Claim one batch and record its run, in one write transaction."""
-    run_id = new_run_id()
-    fail_text, claim_text, run_text = (query("internal/fail_abandoned_emrs"), query("internal/claim_emrs"),
-                                       query("internal/start_run"))
+def claim_batch(client: GraphClient, config: WatchConfig, extractor_ids: list[str], device: str = "cpu",
+                run_id: str | None = None) -> Claim:
+    """Claim one batch and record its run, in one write transaction.
+
+    Calling it again with the same ``run_id`` is safe: when an earlier call committed (even if its
+    answer was lost), the records that run still holds are returned and nothing more is claimed.
+    """
+    run_id = run_id or new_run_id()
+    find_text, fail_text, claim_text, run_text = (query(f"internal/{name}") for name in (
+        "find_run_claim", "fail_abandoned_emrs", "claim_emrs", "start_run"))
     versions = _versions()
 
     @unit_of_work(metadata=client.metadata("internal/claim_emrs", worker=config.worker, run=run_id))
     def work(tx: ManagedTransaction) -> Claim:
+        earlier = tx.run(find_text, run_id=run_id).single(strict=True)
+        if earlier["committed"]:  # an earlier try committed: hand back what it claimed, claim nothing more
+            return Claim(run_id, [ClaimedRecord(r["id"], r["text"], r["sha256"], int(r["attempts"]))
+                                  for r in earlier["records"]])
         failed = tx.run(fail_text, max_attempts=config.max_attempts).single(strict=True)["failed"]
         records = [ClaimedRecord(r["id"], r["text"], r["sha256"], int(r["attempts"]))
                    for r in tx.run(claim_text, limit=config.batch_size, worker=config.worker, run_id=run_id,

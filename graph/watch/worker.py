@@ -38,7 +38,16 @@ import neo4j.exceptions as neo4j_errors
 from extractor.plugin import ExtractionRecord
 from graph.about import git_hash, medkg_version
 from graph.db.connection import GraphClient
-from graph.watch.claims import Claim, ClaimedRecord, adopt_new, claim_batch, fail_records, finish_run, release_records
+from graph.watch.claims import (
+    Claim,
+    ClaimedRecord,
+    adopt_new,
+    claim_batch,
+    fail_records,
+    finish_run,
+    new_run_id,
+    release_records,
+)
 from graph.watch.config import WatchConfig
 from graph.watch.context import GraphResources
 from graph.watch.device import select_device
@@ -212,8 +221,10 @@ class Watcher:
         while not self.stop.is_set():
             if self.config.max_batches is not None and result.batches >= self.config.max_batches:
                 break
-            claim = self._db("claiming", lambda: claim_batch(self.client, self.config, result.extractors,
-                                                            self.device), result)
+            # one run id for every try: a claim whose commit went through before an outage is picked up again
+            run_id = new_run_id()
+            claim = self._db("claiming", lambda run_id=run_id: claim_batch(self.client, self.config, result.extractors,
+                                                                          self.device, run_id=run_id), result)
             result.abandoned_failed += claim.abandoned_failed
             if not claim.records:
                 # nothing claimable, or another worker locked every candidate first: look again

@@ -304,11 +304,11 @@ def test_claims_never_overlap_and_expired_leases_are_taken_over(watch_graph: Gra
     client = watch_graph
     add_records(client, {f"r{i:02d}": f"第{i}例：糖尿病，予二甲双胍。" for i in range(6)})
     assert adopt_new(client) == 6  # records written without a status join the queue as NEW
-    stale = claim_batch(client, WatchConfig(batch_size=2, lease_seconds=0.2, worker="stale"), ["gazetteer-ner@1"])
+    stale = claim_batch(client, WatchConfig(batch_size=2, lease_seconds=2.0, worker="stale"), ["gazetteer-ner@1"])
     assert len(stale.records) == 2
     fresh = claim_batch(client, WatchConfig(batch_size=10, worker="other"), ["gazetteer-ner@1"])
     assert {r.id for r in fresh.records}.isdisjoint({r.id for r in stale.records}) and len(fresh.records) == 4
-    threading.Event().wait(0.3)
+    threading.Event().wait(2.1)
     taken = run_watcher_once(client, WatchConfig(worker="late", **FAST))
     assert taken.done == 2  # the expired lease was taken over; the live one (other) was not
     # the stale worker comes back: its write finds it no longer holds the records and writes nothing
@@ -319,6 +319,45 @@ def test_claims_never_overlap_and_expired_leases_are_taken_over(watch_graph: Gra
     assert outcome.done_ids == [] and sorted(outcome.lost_ids) == sorted(r.id for r in stale.records)
     assert one(client, "MATCH (e:EMR) WHERE e.attempts = 2 RETURN count(e)") == 2
     assert one(client, "MATCH (e:EMR) WHERE e._lock IS NOT NULL RETURN count(e)") == 0
+
+
+def test_a_claim_tried_again_after_its_commit_hands_back_the_same_records(watch_graph: GraphClient) -> None:
+    client = watch_graph
+    add_records(client, {f"r{i:02d}": f"第{i}例：糖尿病。" for i in range(5)})
+    adopt_new(client)
+    config = WatchConfig(batch_size=2, worker="w")
+    first = claim_batch(client, config, ["gazetteer-ner@1"], run_id="run-retry")
+    again = claim_batch(client, config, ["gazetteer-ner@1"], run_id="run-retry")
+    assert [r.id for r in again.records] == [r.id for r in first.records] and len(first.records) == 2
+    assert [r.attempts for r in again.records] == [1, 1]  # the second try did not count another attempt
+    assert one(client, "MATCH (e:EMR {status: 'PROCESSING'}) RETURN count(e)") == 2
+    assert one(client, "MATCH (e:EMR {status: 'NEW'}) RETURN count(e)") == 3
+
+
+def test_a_claim_whose_answer_is_lost_in_an_outage_is_not_orphaned(watch_graph: GraphClient,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The claim commits, then the connection drops before its answer arrives (what a restart can do)."""
+    import neo4j.exceptions
+
+    import graph.watch.worker as worker
+
+    client = watch_graph
+    add_records(client, {f"r{i:02d}": f"第{i}例：糖尿病伴多尿，予二甲双胍。" for i in range(6)})
+    real, lost = worker.claim_batch, []
+
+    def answer_lost_once(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+        claim = real(*args, **kwargs)
+        if not lost and claim.records:
+            lost.append(claim.run_id)
+            raise neo4j.exceptions.ServiceUnavailable("connection closed after the commit was sent")
+        return claim
+
+    monkeypatch.setattr(worker, "claim_batch", answer_lost_once)
+    result = Watcher(client, WatchConfig(batch_size=2, **FAST), sleep=lambda _: None).run_once()
+    assert lost and result.db_waits == 1 and lost[0] in result.runs
+    assert result.done == 6 and result.claimed == 6
+    assert one(client, "MATCH (e:EMR) WHERE e.status <> 'DONE' RETURN count(e)") == 0
+    assert one(client, "MATCH (e:EMR) WHERE e.attempts <> 1 RETURN count(e)") == 0
 
 
 def test_a_record_whose_lease_expires_on_its_last_attempt_is_failed(watch_graph: GraphClient) -> None:
