@@ -1,8 +1,8 @@
 """Training a KGE model on labelled triples: :func:`train_embeddings`.
 
 Steps: validate and sort the triples, split them (every entity and relation in training), train a
-pykeen model with the sLCWA loop (basic negative sampler, margin ranking loss, Adam), stop early on
-the validation MRR (restoring the best weights), evaluate on the test split against the popularity
+pykeen model with the sLCWA loop (Adam, or lazy Adam on sparse entity gradients with ``sparse``),
+stop early on the validation MRR (restoring the best weights), evaluate on the test split against the popularity
 baseline, and return an :class:`embeddings.result.EmbeddingResult`.
 
 Reproducibility: the triples are sorted before the split, ids follow sorted labels, and the split,
@@ -32,6 +32,7 @@ import torch
 from embeddings.config import KGEConfig
 from embeddings.evaluation import EvaluationReport, KnownTriples, Popularity, evaluate, validation_mrr
 from embeddings.foldin import EntityConstraint, relation_offsets
+from embeddings.optim import LazyAdam, use_sparse_entities
 from embeddings.registry import ModelSpec, resolve_model
 from embeddings.result import EmbeddingResult, TrainingSummary
 from embeddings.scoring import entity_constraint, linear_form, make_scorer
@@ -149,7 +150,11 @@ def _build(spec: ModelSpec, split: TripleSplit, config: KGEConfig) -> tuple[Any,
     kwargs = spec.model_kwargs(config.dim) | config.model_kwargs
     model = spec.load()(triples_factory=factory, **kwargs, loss=loss, loss_kwargs={"margin": margin_of(config)},
                         random_seed=config.seed)
-    optimizer = torch.optim.Adam(params=model.get_grad_params(), lr=config.learning_rate)
+    if config.sparse:
+        use_sparse_entities(model)
+        optimizer: torch.optim.Optimizer = LazyAdam(params=model.get_grad_params(), lr=config.learning_rate)
+    else:
+        optimizer = torch.optim.Adam(params=model.get_grad_params(), lr=config.learning_rate)
     loop = SLCWATrainingLoop(model=model, triples_factory=factory, optimizer=optimizer,
                              negative_sampler=config.negative_sampler,
                              negative_sampler_kwargs={"num_negs_per_pos": config.negatives_per_positive},

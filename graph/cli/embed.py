@@ -61,6 +61,8 @@ def train(
     sampler: Annotated[str | None, typer.Option("--negative-sampler", help="bernoulli or basic.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of split, initialisation and sampling.")] = None,
     threads: Annotated[int | None, typer.Option(help="Torch threads (1 is fastest on a busy machine).")] = None,
+    sparse: Annotated[bool | None, typer.Option(
+        "--sparse/--dense", help="Sparse entity gradients and lazy Adam (for a large KG) or dense ones.")] = None,
     early_stopping: Annotated[bool, typer.Option("--early-stopping/--no-early-stopping",
                                                  help="Stop on the validation MRR.")] = True,
     prop: PropertyOption = None,
@@ -72,7 +74,8 @@ def train(
     Options left out take the defaults of ``embeddings.KGEConfig``.
     """
     given = {"learning_rate": learning_rate, "negatives_per_positive": negatives, "batch_size": batch_size,
-             "loss": loss, "margin": margin, "negative_sampler": sampler, "seed": seed, "threads": threads}
+             "loss": loss, "margin": margin, "negative_sampler": sampler, "seed": seed, "threads": threads,
+             "sparse": sparse}
     try:
         from embeddings.config import EarlyStoppingConfig, KGEConfig
         from graph.kge.store import PropertyNames, StoreConfig

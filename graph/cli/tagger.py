@@ -128,6 +128,9 @@ def kge_vectors_command(
     batch_size: Annotated[int | None, typer.Option(
         help="Training triples per step (default 1024); larger is much faster on a large KG.")] = None,
     learning_rate: Annotated[float | None, typer.Option(help="Adam learning rate (default 0.002).")] = None,
+    sparse: Annotated[bool, typer.Option(
+        "--sparse/--dense", help="Sparse entity gradients and lazy Adam (each step moves only its batch's "
+        "entities; for a large KG such as the merged one) or pykeen's dense ones.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """KG vectors of a KG source (default: the xywy KG) as a file for tagger training, without a graph.
@@ -152,7 +155,7 @@ def kge_vectors_command(
     try:
         with progress_bars(not as_json) as bars:
             kg = train_kg_vectors(triples, model, epochs, dim, seed, bars, max_test_triples=max_test_triples,
-                                  batch_size=batch_size, learning_rate=learning_rate)
+                                  batch_size=batch_size, learning_rate=learning_rate, sparse=sparse)
     except (UnknownModelError, ValueError) as exc:
         _fail(str(exc), as_json)
     save_kg_vectors(kg, target)

@@ -102,14 +102,15 @@ def default_tagger_config(word_lexicon: str, kg_types: tuple[str, ...], recipe: 
 
 def train_kg_vectors(triples: list[tuple[str, str, str]], model: str, epochs: int, dim: int, seed: int,
                      progress: ProgressFactory | None = None, *, max_test_triples: int | None = None,
-                     batch_size: int | None = None, learning_rate: float | None = None) -> Any:  # noqa: ANN401
+                     batch_size: int | None = None, learning_rate: float | None = None,
+                     sparse: bool = False) -> Any:  # noqa: ANN401
     """KG vectors (``extractor.kge_quick.KgVectors``) of triples with a pykeen model, or ``quick`` TransE.
 
     ``max_test_triples`` samples the link-prediction test split (large KGs); ``batch_size`` and
-    ``learning_rate`` override :class:`embeddings.KGEConfig`'s (pykeen models only). On a large KG a
-    bigger batch is much faster per epoch: pykeen's embeddings take dense gradients, so every step's
-    backward pass and Adam update cover the whole entity table, and with the merged KG's 109k entities
-    the batch count, not the triple count, sets the epoch time.
+    ``learning_rate`` override :class:`embeddings.KGEConfig`'s (pykeen models only). pykeen's
+    embeddings take dense gradients, so every step's backward pass and Adam update cover the whole
+    entity table, and with the merged KG's 109k entities the batch count, not the triple count, sets
+    the epoch time; ``sparse`` (:mod:`embeddings.optim`) moves only each batch's entities instead.
 
     Raises:
         embeddings.registry.UnknownModelError: An unknown model name.
@@ -120,7 +121,7 @@ def train_kg_vectors(triples: list[tuple[str, str, str]], model: str, epochs: in
         return train_transe(triples, KgeQuickConfig(epochs=epochs, dim=dim, seed=seed))
     from embeddings import KGEConfig, train_embeddings
 
-    config = KGEConfig(model=model, dim=dim, epochs=epochs, seed=seed,
+    config = KGEConfig(model=model, dim=dim, epochs=epochs, seed=seed, sparse=sparse,
                        **({"batch_size": batch_size} if batch_size is not None else {}),
                        **({"learning_rate": learning_rate} if learning_rate is not None else {}))
     if max_test_triples is not None:

@@ -84,6 +84,13 @@ def test_kge_vectors_from_a_triples_file(tmp_path):
     kg = load_kg_vectors(out)
     assert kg.run == payload["run"] and kg.dim == 8
     assert {"Disease:病0", "Symptom:症2"} <= set(kg.vectors)
+    assert kg.meta["config"]["sparse"] is False
+    sparse_out = tmp_path / "transh.npz"
+    res = _cli("kge-vectors", "--model", "TransH", "--source", str(kg_file), "--format", "triples", "--epochs", "2",
+               "--dim", "8", "--batch-size", "4", "--sparse", "--out", str(sparse_out), "--json")
+    assert res.exit_code == 0, res.output
+    sparse_kg = load_kg_vectors(sparse_out)
+    assert sparse_kg.meta["config"]["sparse"] is True and set(sparse_kg.vectors) == set(kg.vectors)
     bad = tmp_path / "bad.tsv"
     bad.write_text("head\thead_type\trelation\ttail\ttail_type\n病\tNoSuchLabel\tHAS_SYMPTOM\t症\tSymptom\n",
                    encoding="utf-8")

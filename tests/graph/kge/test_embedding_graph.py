@@ -251,9 +251,11 @@ def test_cli(sample_graph: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Pat
     assert code == 0 and [run["id"] for run in listed["runs"]] == [trained["run_id"]]
     assert listed["runs"][0]["metrics"]["evaluation"]["protocol"]
     for args in (["embed", "neighbours", "糖尿病", "--k", "3"], ["embed", "runs"], ["embed", "refresh"],
-                 ["embed", "train", "--dim", "4", "--epochs", "2"]):  # the human-readable renderings
+                 ["embed", "train", "--dim", "4", "--epochs", "2", "--sparse"]):  # the human-readable renderings
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
+    code, listed = invoke_json("embed", "runs")
+    assert code == 0 and [run["config"]["sparse"] for run in listed["runs"]] == [True, False]  # newest first
     for args, message in [(("--dim", "0"), "dim"), (("--model", "NoSuchModel"), "unknown KGE model"),
                           (("--property", "bad-name"), "not a valid embedding property name"),
                           (("--epochs", "-1"), "epochs")]:
