@@ -71,6 +71,10 @@ def adopt_new(client: GraphClient) -> int:
     return int(rows[0]["adopted"]) if rows else 0
 
 
+def _claimed(row: Any) -> ClaimedRecord:  # noqa: ANN401 - a neo4j Record or a map from Cypher
+    return ClaimedRecord(row["id"], row["text"], row["sha256"], int(row["attempts"]))
+
+
 def claim_batch(client: GraphClient, config: WatchConfig, extractor_ids: list[str], device: str = "cpu",
                 run_id: str | None = None) -> Claim:
     """Claim one batch and record its run, in one write transaction.
@@ -87,10 +91,9 @@ def claim_batch(client: GraphClient, config: WatchConfig, extractor_ids: list[st
     def work(tx: ManagedTransaction) -> Claim:
         earlier = tx.run(find_text, run_id=run_id).single(strict=True)
         if earlier["committed"]:  # an earlier try committed: hand back what it claimed, claim nothing more
-            return Claim(run_id, [ClaimedRecord(r["id"], r["text"], r["sha256"], int(r["attempts"]))
-                                  for r in earlier["records"]])
+            return Claim(run_id, [_claimed(r) for r in earlier["records"]])
         failed = tx.run(fail_text, max_attempts=config.max_attempts).single(strict=True)["failed"]
-        records = [ClaimedRecord(r["id"], r["text"], r["sha256"], int(r["attempts"]))
+        records = [_claimed(r)
                    for r in tx.run(claim_text, limit=config.batch_size, worker=config.worker, run_id=run_id,
                                    lease_seconds=config.lease_seconds)]
         if records:
