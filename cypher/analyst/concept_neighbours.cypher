@@ -1,7 +1,7 @@
 // Nearest concepts of one concept by KG embedding, through the vector index (HNSW, approximate;
 // never a scan). With $type, the index returns $candidates nodes and the type filter runs on them.
 // Scores are Neo4j's cosine scores, (1 + cos) / 2, in [0, 1].
-// @param id: string  concept business key, e.g. 'Disease:肺炎'
+// @param id: concept  concept business key, e.g. 'Disease:肺炎'
 // @param index: string = "concept_kge_transe"  vector index name
 // @param property: string = "kge_transe"  embedding property
 // @param run_property: string = "kge_transe_run"  property holding the vector's run id

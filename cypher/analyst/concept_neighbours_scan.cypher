@@ -1,7 +1,7 @@
 // Nearest concepts of one concept by KG embedding, by brute force: cosine against every concept
 // that has a vector (exact, slow; the reference the vector index is measured against). Scores are
 // (1 + cos) / 2, as the vector index reports them.
-// @param id: string  concept business key
+// @param id: concept  concept business key
 // @param property: string = "kge_transe"  embedding property
 // @param k: int = 10  neighbours
 // @param type: string? = null  a concept label, or null for all

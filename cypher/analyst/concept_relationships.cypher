@@ -1,6 +1,6 @@
 // Relationships of one concept, in both directions, with their provenance (`outgoing` is true when
 // the concept is the head).
-// @param id: string  concept business key, e.g. 'Disease:肺炎'
+// @param id: concept  concept business key, e.g. 'Disease:肺炎'
 // @returns type, outgoing, other_id, other_name, sources, source_confidence, confidence, evidence_count, created_at, updated_at
 MATCH (c:Concept {id: $id})-[r]-(o:Concept)
 RETURN type(r) AS type, startNode(r) = c AS outgoing, o.id AS other_id, o.name AS other_name,

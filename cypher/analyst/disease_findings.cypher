@@ -1,7 +1,7 @@
 // Symptoms and findings that co-occur with a disease in records: among the records with a current
 // mention linked to the disease, the concepts of the given types linked from their other current
 // mentions, ranked by the number of those records; `kg_has_symptom` tells whether the KG states it.
-// @param disease: string  Disease concept id, e.g. 'Disease:肺炎'
+// @param disease: concept  Disease concept id, e.g. 'Disease:肺炎'
 // @param types: list[string] = ["Symptom","LabTest","ImagingExam","Check","Anatomy"]  concept labels to count
 // @param limit: int = 20  most rows
 // @returns concept, name, type, records, share, kg_has_symptom

@@ -7,5 +7,5 @@ WHERE l.current
 WITH d, count(DISTINCT m.record_id) AS records
 RETURN d.id AS disease, d.name AS name, records,
        COUNT { (d)-[r:TREATED_WITH|TREATED_BY_OPERATION]->() WHERE coalesce(r.record_count, 0) > 0 } AS treatments
-ORDER BY treatments DESC, records DESC, disease
+ORDER BY records DESC, treatments DESC, disease
 LIMIT $limit

@@ -1,6 +1,6 @@
 // Records that mention every one of the given concepts (X and Y ...) through current, linked mentions,
 // newest first, with the mention texts and offsets per concept.
-// @param concepts: list[string]  concept ids, e.g. ["Disease:肺炎","Drug:阿莫西林"]
+// @param concepts: list[concept]  concept ids, e.g. ["Disease:肺炎","Drug:阿莫西林"]
 // @param limit: int = 50  most rows
 // @returns record, received_at, status, mentions
 MATCH (c:Concept)

@@ -1,7 +1,7 @@
 // Top treatments of one disease as found in records (the seed paper's Fig. 11 analog): drugs and
 // operations ranked by the number of distinct records whose current relation mentions state the
 // treatment, with the KG's own recommendation (RECOMMEND_DRUG / COMMON_DRUG) beside each.
-// @param disease: string  Disease concept id, e.g. 'Disease:肺炎'
+// @param disease: concept  Disease concept id, e.g. 'Disease:肺炎'
 // @param limit: int = 20  most rows
 // @returns treatment, name, type, records, confidence, kg_recommends, kg_common
 MATCH (d:Disease {id: $disease})-[r:TREATED_WITH|TREATED_BY_OPERATION]->(t:Concept)

@@ -9,14 +9,20 @@ Each library file starts with a header that :func:`parse_header` reads::
     // @returns treatment, name, type, records, kg_recommends
 
 The free lines are the description; ``@param NAME: TYPE[?] [= DEFAULT] HELP`` declares one
-parameter (types ``string``, ``int``, ``float``, ``bool``, ``list[string]``, ``list[int]``; ``?``
-admits null; the default is a JSON literal without spaces); ``@returns`` lists the columns. The
-parameters of a header are exactly the ``$names`` of its statement (a test checks every file).
+parameter (types ``string``, ``concept``, ``int``, ``float``, ``bool``, ``list[string]``,
+``list[concept]``, ``list[int]``; ``concept`` is a string that must be the id of an existing concept, and
+a wrong one is refused with the ids it may have meant; ``?`` admits null; the default is a JSON literal
+without spaces); ``@returns`` lists the columns. The parameters of a header are exactly the ``$names``
+of its statement (a test checks every file).
 
-Every statement, from the library or ad hoc, runs in a *read* transaction (access mode READ): the
-server itself refuses a write (CREATE, MERGE, SET, DELETE, a ``CALL { ... }`` that writes), so a
-write attempt changes nothing. A transaction timeout bounds a statement's run time and a row limit
-the rows it returns (:attr:`QueryResult.truncated` says when it cut).
+Every statement, from the library or ad hoc, is checked before it runs and then runs in a *read*
+transaction (access mode READ). The check (:mod:`graph.analyst.guard`: a parse of the text, then the
+server's ``EXPLAIN`` plan) refuses what a read transaction lets through but is not a read of the graph:
+``LOAD CSV`` (files and URLs on the server), ``SHOW``/``TERMINATE`` and other administration commands,
+and procedures or plugin functions outside an allow-list; the server itself refuses writes. The
+``timeout`` bounds the whole call on the wall clock, retries of lost connections included; a memory
+limit or any other client error is never retried. A row limit bounds the rows returned
+(:attr:`QueryResult.truncated` says when it cut).
 
 Example:
     >>> text = "\n".join(["// Counts.", "// @param limit: int = 5  rows", "// @returns n", "RETURN $limit AS n"])
@@ -38,9 +44,9 @@ from importlib import resources
 from typing import Any
 
 import neo4j
-from neo4j import ManagedTransaction, unit_of_work
-from neo4j.exceptions import Neo4jError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
+from graph.analyst.guard import StatementRefused, check_plan, scan_statement
 from graph.db.connection import GraphClient
 from graph.db.queries import CypherFileError, list_queries, query
 
@@ -50,10 +56,11 @@ __all__ = ["DEFAULT_ROW_LIMIT", "DEFAULT_TIMEOUT_S", "Param", "QueryError", "Que
 
 DEFAULT_ROW_LIMIT = 1000
 DEFAULT_TIMEOUT_S = 30.0
-TYPES = ("string", "int", "float", "bool", "list[string]", "list[int]")
+TYPES = ("string", "concept", "int", "float", "bool", "list[string]", "list[concept]", "list[int]")
 _MISSING: Any = object()
 _PARAM = re.compile(r"^@param\s+([A-Za-z_]\w*)\s*:\s*([a-z\[\]]+)(\?)?(?:\s*=\s*(\S+))?\s*(.*)$")
 _DOLLAR = re.compile(r"\$([A-Za-z_]\w*)")
+_EXPLAIN = re.compile(r"^\s*(?:EXPLAIN|PROFILE)\b", re.IGNORECASE)
 
 
 class QueryError(ValueError):
@@ -65,7 +72,10 @@ class QueryParamError(QueryError):
 
 
 class QueryRefusedError(QueryError):
-    """The server refused the statement in a read transaction (it tried to write)."""
+    """A statement that is not a read of the graph (the message names why).
+
+    It writes, loads CSV, administers the server, or calls a procedure or function outside the allow-list.
+    """
 
 
 @dataclass(frozen=True)
@@ -194,7 +204,7 @@ def parse_value(raw: Any, kind: str, *, name: str = "value", nullable: bool = Fa
             return None
         raise QueryParamError(f"parameter {name!r} ({kind}) cannot be null")
     bad = QueryParamError(f"parameter {name!r} must be {kind}, got {raw!r}")
-    if kind == "string":
+    if kind in ("string", "concept"):
         if not isinstance(raw, str):
             raise bad
         return raw
@@ -305,35 +315,102 @@ def _error(exc: Neo4jError, what: str) -> QueryError:
         return QueryError(f"{what}: Cypher syntax error: {message}")
     if "Timeout" in code or "TimedOut" in code:
         return QueryError(f"{what} ran past its transaction timeout ({code}): {message}")
+    if _is_memory_error(exc):
+        return QueryError(f"{what} needed more memory than one analyst transaction may use and was stopped "
+                          f"({code}); narrow it (a LIMIT, fewer collected rows): {message}")
+    if "lucene" in message.lower() or "parseexception" in message.lower():
+        return QueryParamError(f"{what}: the search text is not valid full-text (Lucene) syntax; put a backslash "
+                               "before ( ) \" : ~ * ? [ ] { } ^ ! + - / or drop them")
     return QueryError(f"{what} failed ({code}): {message}")
+
+
+def _is_memory_error(exc: Neo4jError) -> bool:
+    return "Memory" in (exc.code or "") or "MemoryLimit" in (exc.code or "")
+
+
+def _retriable(exc: Exception) -> bool:
+    """Connection losses and transient server states, but never a memory limit (it would hit it again)."""
+    if isinstance(exc, ServiceUnavailable | SessionExpired):
+        return True
+    return isinstance(exc, TransientError) and not _is_memory_error(exc)
+
+
+def _check(tx: neo4j.Transaction, text: str, params: dict[str, Any], what: str) -> None:
+    """Refuse ``text`` unless the server plans it as a read of the graph (see :mod:`graph.analyst.guard`)."""
+    explained = _EXPLAIN.sub("", text, count=1)
+    summary = tx.run("EXPLAIN " + explained, params).consume()
+    reason = check_plan(summary.plan, summary.query_type)
+    if reason:
+        raise QueryRefusedError(f"{what} refused: {reason}; medkg query runs reads of the graph only")
 
 
 def _run_read(client: GraphClient, name: str, text: str, params: dict[str, Any], row_limit: int,
               timeout: float) -> QueryResult:
+    """Check, then run ``text`` in a read transaction; ``timeout`` bounds the whole call, retries included."""
     if row_limit < 1:
         raise QueryParamError(f"row limit must be at least 1, got {row_limit}")
     if timeout <= 0:
         raise QueryParamError(f"timeout must be positive, got {timeout}")
-
-    @unit_of_work(timeout=timeout, metadata=client.metadata(f"query:{name}"))
-    def work(tx: ManagedTransaction) -> tuple[list[str], list[dict[str, Any]], bool]:
-        result = tx.run(text, params)
-        keys = list(result.keys())
-        rows, cut = [], False
-        for record in result:
-            if len(rows) == row_limit:
-                cut = True
-                break
-            rows.append({k: _plain(v) for k, v in record.items()})
-        return keys, rows, cut
-
-    started = time.perf_counter()
+    what = f"query {name!r}"
     try:
-        with client.session(default_access_mode=neo4j.READ_ACCESS) as session:
-            keys, rows, cut = session.execute_read(work)
-    except Neo4jError as exc:  # client errors (syntax, access mode, timeout) and server errors alike
-        raise _error(exc, f"query {name!r}") from exc
-    return QueryResult(name, keys, rows, cut, row_limit, round(time.perf_counter() - started, 4), params)
+        reason = scan_statement(text)
+    except StatementRefused as exc:
+        raise QueryError(f"{what} cannot be read: {exc}") from None
+    if reason:
+        raise QueryRefusedError(f"{what} refused: {reason}; medkg query runs reads of the graph only")
+    started = time.monotonic()
+    deadline, tries, last = started + timeout, 0, None
+    while (remaining := deadline - time.monotonic()) > 0.001:
+        tries += 1
+        try:
+            with client.session(default_access_mode=neo4j.READ_ACCESS,
+                                connection_acquisition_timeout=remaining) as session, \
+                    session.begin_transaction(metadata=client.metadata(f"query:{name}"),
+                                              timeout=max(deadline - time.monotonic(), 0.001)) as tx:
+                _check(tx, text, params, what)
+                keys, rows, cut = _fetch(tx.run(text, params), row_limit)
+                tx.rollback()  # a read: nothing to commit
+            return QueryResult(name, keys, rows, cut, row_limit, round(time.monotonic() - started, 4), params)
+        except (ServiceUnavailable, SessionExpired, TransientError) as exc:
+            if not _retriable(exc):
+                raise _error(exc, what) from exc  # type: ignore[arg-type]
+            last = exc
+            time.sleep(min(0.2 * tries, max(deadline - time.monotonic(), 0)))
+        except Neo4jError as exc:  # client errors (syntax, access mode, timeout) and server errors alike
+            raise _error(exc, what) from exc
+    raise QueryError(f"{what} did not finish within its {timeout:g} s timeout ({tries} tries"
+                     + (f"; last error: {last}" if last else "") + ")")
+
+
+def _fetch(result: neo4j.Result, row_limit: int) -> tuple[list[str], list[dict[str, Any]], bool]:
+    keys = list(result.keys())
+    rows, cut = [], False
+    for record in result:
+        if len(rows) == row_limit:
+            cut = True
+            break
+        rows.append({k: _plain(v) for k, v in record.items()})
+    return keys, rows, cut
+
+
+def _check_concepts(client: GraphClient, spec: QuerySpec, values: dict[str, Any]) -> None:
+    """Refuse a ``concept`` parameter that names no concept, with the ids it may have meant."""
+    wanted: dict[str, str] = {}
+    for p in spec.params:
+        value = values.get(p.name)
+        if p.type == "concept" and value is not None:
+            wanted.setdefault(value, p.name)
+        elif p.type == "list[concept]" and value:
+            for item in value:
+                wanted.setdefault(item, p.name)
+    if not wanted:
+        return
+    for row in client.read("internal/check_concept_ids", ids=list(wanted)):
+        if row["found"]:
+            continue
+        hint = (f"; did you mean {' or '.join(repr(s) for s in row['suggestions'])}?" if row["suggestions"]
+                else "; concept ids are '<Type>:<name>', e.g. 'Disease:糖尿病' (find_concepts searches by name)")
+        raise QueryParamError(f"parameter {wanted[row['id']]!r}: no concept has the id {row['id']!r}{hint}")
 
 
 def run_library_query(client: GraphClient, name: str, params: Mapping[str, Any] | None = None, *,
@@ -341,11 +418,13 @@ def run_library_query(client: GraphClient, name: str, params: Mapping[str, Any] 
     """Run a library query by name with validated parameters, in a read transaction.
 
     Raises:
-        QueryError: Unknown name; :class:`QueryParamError` for parameters; :class:`QueryRefusedError`
-            if the statement tried to write; timeouts and server errors with the server's code.
+        QueryError: Unknown name; :class:`QueryParamError` for parameters (a ``concept`` one that names
+            no concept included); :class:`QueryRefusedError` if the statement is not a read of the graph;
+            timeouts and server errors with the server's code.
     """
     spec = get_spec(name)
     values = coerce_params(spec, params or {})
+    _check_concepts(client, spec, values)
     return _run_read(client, name, query(spec.file), values, row_limit, timeout)
 
 

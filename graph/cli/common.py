@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["JsonFlag", "emit", "err", "fail", "kv_table", "out", "stats_render"]
+__all__ = ["JsonFlag", "emit", "err", "fail", "kv_table", "out", "shown", "stats_render"]
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
 err = Console(stderr=True)
@@ -39,11 +39,41 @@ def fail(message: str, *, code: int, as_json: bool) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _rounded(value: Any) -> Any:  # noqa: ANN401 - any JSON-like value
+    if isinstance(value, float):
+        # six significant digits: 0.48160000000000003 -> 0.4816, 1234567.891 -> 1234570.0, 1e-09 stays
+        return float(f"{value:.6g}")
+    if isinstance(value, list | tuple):
+        return [_rounded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return value
+
+
+def shown(value: Any) -> str:  # noqa: ANN401 - any JSON-like value
+    """``value`` for a human-readable table: floats to six significant digits, lists and maps as JSON.
+
+    ``--json`` and ``--format csv`` keep full precision; only tables round.
+
+    Example:
+        >>> shown(0.48160000000000003), shown([0.1 + 0.2, "a"]), shown(None)
+        ('0.4816', '[0.3, "a"]', '')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    value = _rounded(value)
+    if isinstance(value, float):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def kv_table(title: str, rows: dict[str, Any]) -> Table:
-    """A two-column key/value table."""
+    """A two-column key/value table (floats rounded as :func:`shown` does)."""
     table = Table(title=title, show_header=False)
     for key, value in rows.items():
-        table.add_row(str(key), str(value))
+        table.add_row(str(key), shown(value) if isinstance(value, float) else str(value))
     return table
 
 

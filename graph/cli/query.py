@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from graph.cli.common import JsonFlag, emit, fail, out
+from graph.cli.common import JsonFlag, emit, fail, out, shown
 
 __all__ = ["query_command"]
 
@@ -58,7 +58,7 @@ def _render_table(payload: dict[str, Any]) -> None:
     for column in payload["columns"]:
         table.add_column(column, overflow="fold")
     for row in payload["rows"]:
-        table.add_row(*(_cell(row.get(c)) for c in payload["columns"]))
+        table.add_row(*(shown(row.get(c)) for c in payload["columns"]))
     out.print(table)
     if payload["note"]:
         out.print(f"note: {payload['note']}", highlight=False)
@@ -82,7 +82,7 @@ def query_command(
     list_: Annotated[bool, typer.Option("--list", help="List the library: names, descriptions, parameters.")] = False,
     cypher: Annotated[str | None, typer.Option("--cypher", help="An ad-hoc statement (read-only).")] = None,
     limit: Annotated[int, typer.Option(help="Most rows returned; a note says when it cut.")] = 1000,
-    timeout: Annotated[float, typer.Option(help="Transaction timeout in seconds.")] = 30.0,
+    timeout: Annotated[float, typer.Option(help="Seconds the whole query may take, retries included.")] = 30.0,
     as_json: JsonFlag = False,
 ) -> None:
     """Run a library query or an ad-hoc statement in a read transaction (the server refuses writes)."""

@@ -52,10 +52,14 @@ class MedkgSettings(BaseSettings):
     neo4j_pagecache: str = "512m"
     """Page cache of the embedded Neo4j (``server.memory.pagecache.size``)."""
 
+    neo4j_tx_memory: str = "256m"
+    """Most heap one transaction of the embedded Neo4j may use (``db.memory.transaction.max``): a heavy
+    analyst query fails fast instead of taking the memory the watcher's writes need."""
+
     launcher_dir: Path | None = None
     """Where the Java launcher is built; default ``<home>/launcher``."""
 
-    @field_validator("neo4j_heap", "neo4j_pagecache")
+    @field_validator("neo4j_heap", "neo4j_pagecache", "neo4j_tx_memory")
     @classmethod
     def _memory_size(cls, value: str) -> str:
         text = value.strip().lower()

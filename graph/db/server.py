@@ -124,7 +124,8 @@ class LocalNeo4j:
     """The embedded default Neo4j."""
 
     def __init__(self, home: Path, port: int = 7687, heap: str = "1g", pagecache: str = "512m",
-                 launcher_dir: Path | None = None, http_port: int = 7474) -> None:
+                 launcher_dir: Path | None = None, http_port: int = 7474, *, tx_memory: str = "256m",
+                 protected: bool = True) -> None:
         """Describe a server; nothing is built, started or written here.
 
         Args:
@@ -134,6 +135,11 @@ class LocalNeo4j:
             heap: Java heap (``-Xmx``), e.g. ``1g``.
             pagecache: Neo4j page cache, e.g. ``512m``.
             launcher_dir: where the Java launcher is built; default from :class:`MedkgSettings`.
+            tx_memory: most heap one transaction may use (``db.memory.transaction.max``), e.g. ``256m``.
+            protected: start with the protective configuration (no file URLs for LOAD CSV, an empty import
+                folder ``<home>/import``, every address on the Cypher IP blocklist, no extension procedures,
+                the per-transaction memory cap). Only tests that prove the read-only runner holds on its
+                own start a server without it.
 
         Raises:
             ValueError: the port or a memory size is malformed.
@@ -141,7 +147,7 @@ class LocalNeo4j:
         for name, number in (("port", port), ("http_port", http_port)):
             if not 1 <= number <= 65535:
                 raise ValueError(f"{name} must be in 1..65535, got {number}")
-        for name, size in (("heap", heap), ("pagecache", pagecache)):
+        for name, size in (("heap", heap), ("pagecache", pagecache), ("tx_memory", tx_memory)):
             if not _SIZE.match(size.strip().lower()):
                 raise ValueError(f"{name} must look like 512m or 1g, got {size!r}")
         self.home = Path(home).expanduser().absolute()
@@ -150,6 +156,8 @@ class LocalNeo4j:
         self.port, self.http_port = port, http_port
         self.heap = heap.strip().lower()
         self.pagecache = pagecache.strip().lower()
+        self.tx_memory, self.protected = tx_memory.strip().lower(), protected
+        self.import_dir = self.home / "import"
         if launcher_dir is None:
             from graph.db.config import MedkgSettings
 
@@ -161,7 +169,7 @@ class LocalNeo4j:
         """The embedded server the ``MEDKG_*`` settings describe."""
         return cls(settings.neo4j_home, port=settings.neo4j_port, heap=settings.neo4j_heap,
                    pagecache=settings.neo4j_pagecache, launcher_dir=settings.launcher_build_dir,
-                   http_port=settings.neo4j_http_port)
+                   http_port=settings.neo4j_http_port, tx_memory=settings.neo4j_tx_memory)
 
     @property
     def uri(self) -> str:
@@ -301,6 +309,8 @@ class LocalNeo4j:
                    "-cp", os.pathsep.join(str(p) for p in classpath), LAUNCHER_CLASS,
                    "--home", str(self.home), "--port", str(self.port),
                    "--password-file", str(self.password_file), "--pagecache", self.pagecache,
+                   "--import-dir", str(self.import_dir), "--tx-memory", self.tx_memory,
+                   *(["--unprotected", "true"] if not self.protected else []),
                    *(["--http-port", str(http)] if http is not None else [])]
             log.info("starting Neo4j %s on %s (home %s)", NEO4J_VERSION, self.uri, self.home)
             started = time.monotonic()

@@ -41,7 +41,7 @@ def test_every_library_file_has_a_valid_header():
         for p in spec.params:
             assert p.help, (spec.name, p.name)
     top = get_spec("top_treatments")
-    assert [(p.name, p.type, p.required) for p in top.params] == [("disease", "string", True), ("limit", "int", False)]
+    assert [(p.name, p.type, p.required) for p in top.params] == [("disease", "concept", True), ("limit", "int", False)]
     with pytest.raises(QueryError, match="no query 'nope' in the library; one of: .*top_treatments"):
         get_spec("nope")
 
@@ -65,7 +65,7 @@ def test_parameters_are_validated_against_the_header():
     assert coerce_params(spec, {"concepts": "Disease:糖尿病,Drug:二甲双胍"}) == {
         "concepts": ["Disease:糖尿病", "Drug:二甲双胍"], "limit": 50}
     assert coerce_params(spec, {"concepts": '["a","b"]', "limit": "3"}) == {"concepts": ["a", "b"], "limit": 3}
-    with pytest.raises(QueryParamError, match="needs parameter 'concepts' \\(list\\[string\\]\\)"):
+    with pytest.raises(QueryParamError, match="needs parameter 'concepts' \\(list\\[concept\\]\\)"):
         coerce_params(spec, {})
     with pytest.raises(QueryParamError, match="parameter 'limit' must be int, got '3.5'"):
         coerce_params(spec, {"concepts": "a", "limit": "3.5"})
@@ -93,7 +93,10 @@ def test_library_queries_on_a_processed_graph(analysed: GraphClient):
     stroke = {r["treatment"]: r for r in rows("top_treatments", disease="Disease:脑梗死")}
     assert set(stroke) == {"Drug:阿司匹林", "Drug:氯吡格雷"}
     assert stroke["Drug:氯吡格雷"]["kg_recommends"] and stroke["Drug:阿司匹林"]["kg_common"]
-    assert rows("top_treatments", disease="Disease:no such disease") == []
+    with pytest.raises(QueryParamError, match="parameter 'disease': no concept has the id 'Disease:no such disease'"):
+        rows("top_treatments", disease="Disease:no such disease")
+    with pytest.raises(QueryParamError, match="no concept has the id '糖尿病'; did you mean 'Disease:糖尿病'\\?"):
+        rows("top_treatments", disease="糖尿病")
 
     findings = rows("disease_findings", disease="Disease:糖尿病")
     assert findings and all(r["records"] == 1 and r["share"] == 1.0 for r in findings)
@@ -110,7 +113,8 @@ def test_library_queries_on_a_processed_graph(analysed: GraphClient):
     text = run_cypher(client, "MATCH (e:EMR {id: 'emr-0001'}) RETURN e.text AS t").rows[0]["t"]
     assert all(text[m["start"]:m["end"]] == m["text"] for m in both[0]["mentions"])
     assert rows("records_mentioning", concepts=["Disease:糖尿病", "Disease:脑梗死"]) == []
-    assert rows("records_mentioning", concepts=["Disease:糖尿病", "Drug:not in the graph"]) == []
+    with pytest.raises(QueryParamError, match="parameter 'concepts': no concept has the id 'Drug:not in the graph'"):
+        rows("records_mentioning", concepts=["Disease:糖尿病", "Drug:not in the graph"])
 
     trace = rows("trace_record_fact", fact_key="Disease:糖尿病|TREATED_WITH|Drug:二甲双胍")
     assert [(r["record"], r["subject"], r["object"], r["relation_extractor"]) for r in trace] == [
@@ -171,7 +175,7 @@ WRITES = [
 def test_the_server_refuses_every_write_and_the_graph_is_unchanged(analysed: GraphClient):
     before = graph_digest(analysed)
     for statement in WRITES:
-        with pytest.raises(QueryRefusedError, match="tried to write; .*AccessMode"):
+        with pytest.raises(QueryRefusedError, match="refused: the server plans it as a statement that .*writes"):
             run_cypher(analysed, statement)
     assert graph_digest(analysed) == before
 
@@ -185,8 +189,34 @@ def test_ad_hoc_errors_limits_and_timeouts(analysed: GraphClient):
     assert cut.truncated and [r["x"] for r in cut.rows] == [1, 2, 3, 4] and "first 4 rows" in cut.note
     whole = run_cypher(analysed, "UNWIND range(1, 4) AS x RETURN x", row_limit=4)
     assert not whole.truncated and whole.note is None
-    with pytest.raises(QueryError, match="transaction timeout"):
+    with pytest.raises(QueryError, match="timeout"):
         run_cypher(analysed, "UNWIND range(1, 100000000) AS x WITH x WHERE x % 7 = 3 RETURN count(*) AS n",
                    timeout=0.5)
     nodes = run_cypher(analysed, "MATCH (c:Concept {id: $id}) RETURN c", {"id": "Disease:糖尿病"}).rows
     assert nodes[0]["c"]["labels"] == ["Concept", "Disease"] and nodes[0]["c"]["properties"]["name"] == "糖尿病"
+
+
+def test_diseases_are_ranked_by_records_then_treatments(client: GraphClient):
+    """The header says 'ranked by the number of records': a disease in more records comes first."""
+    with client.session() as session:
+        session.run("""
+            CREATE (many:Concept:Disease {id: 'Disease:多', name: '多'})
+            CREATE (few:Concept:Disease {id: 'Disease:少', name: '少'})
+            CREATE (d1:Concept:Drug {id: 'Drug:甲', name: '甲'}), (d2:Concept:Drug {id: 'Drug:乙', name: '乙'})
+            CREATE (few)-[:TREATED_WITH {record_count: 1}]->(d1), (few)-[:TREATED_WITH {record_count: 1}]->(d2)
+            WITH many, few
+            UNWIND [['r1', many], ['r2', many], ['r3', many], ['r4', few]] AS pair
+            WITH pair[0] AS rid, pair[1] AS disease
+            CREATE (:EMR {id: rid})-[:HAS_MENTION]->(:Mention {id: rid + '#m', record_id: rid, current: true})
+                   -[:REFERS_TO {current: true}]->(disease)
+        """).consume()
+    rows = run_library_query(client, "diseases_by_records").rows
+    assert [(r["disease"], r["records"], r["treatments"]) for r in rows] == [("Disease:多", 3, 0), ("Disease:少", 1, 2)]
+
+
+@pytest.mark.parametrize("text", ["糖尿病(", '"糖尿病', "糖尿病 AND", "[糖尿病"])
+def test_a_stray_lucene_character_gets_a_plain_answer(analysed: GraphClient, text: str):
+    with pytest.raises(QueryParamError, match="not valid full-text \\(Lucene\\) syntax") as caught:
+        run_library_query(analysed, "find_concepts", {"query": text})
+    assert "java" not in str(caught.value).lower() and "ParseException" not in str(caught.value)
+    assert run_library_query(analysed, "find_concepts", {"query": "糖尿病"}).rows

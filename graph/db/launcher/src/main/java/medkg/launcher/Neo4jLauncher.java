@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -31,10 +32,20 @@ import org.neo4j.logging.log4j.Log4jLogProvider;
 import org.neo4j.server.configuration.ConfigurableServerModules;
 import org.neo4j.server.configuration.ServerSettings;
 
+import inet.ipaddr.IPAddressString;
+
 /**
  * medkg's embedded default Neo4j: a Neo4j 5.26 Community DBMS with a loopback-only Bolt connector.
  *
- * <p>Usage: {@code Neo4jLauncher --home DIR --port N --password-file F [--pagecache 512m] [--http-port N]}.
+ * <p>Usage: {@code Neo4jLauncher --home DIR --port N --password-file F [--pagecache 512m] [--http-port N]
+ * [--import-dir DIR] [--tx-memory 256m] [--unprotected true]}.
+ *
+ * <p>Protections (all on unless {@code --unprotected true}, which only the tests that prove medkg's read-only
+ * runner holds on its own use): {@code LOAD CSV} may not read file URLs, its import directory is a dedicated
+ * empty folder (never the one holding the password file), every address is on the Cypher IP blocklist (so
+ * {@code LOAD CSV} fetches no URL), no extension procedure or function is loaded beyond the built-in ones the
+ * project uses, and one transaction may use at most {@code --tx-memory} of heap, so a heavy analyst read fails
+ * fast instead of taking the memory the watcher's writes need.
  *
  * <p>Start-up runs in two phases so that nobody can log in with a stale or default password:
  * <ol>
@@ -56,6 +67,13 @@ public final class Neo4jLauncher {
     private static final String USER = "neo4j";
     private static final String LOOPBACK = "127.0.0.1";
     private static final String SAME_PASSWORD = "Old password and new password cannot be the same";
+    /** Extension procedures and functions allowed to load: the built-in index look-ups medkg's queries call. */
+    private static final List<String> PROCEDURE_ALLOWLIST = List.of(
+            "db.index.fulltext.*", "db.index.vector.*", "db.labels", "db.relationshipTypes", "db.propertyKeys",
+            "db.awaitIndexes", "dbms.components");
+    /** Every IPv4 and IPv6 address: LOAD CSV (and anything else Cypher fetches) reaches no URL. */
+    private static final List<IPAddressString> BLOCK_ALL = List.of(
+            new IPAddressString("0.0.0.0/0"), new IPAddressString("::/0"));
 
     private static final Object LOCK = new Object();
     private static DatabaseManagementService current;
@@ -73,7 +91,7 @@ public final class Neo4jLauncher {
         } catch (IllegalArgumentException e) {
             System.err.println("medkg launcher: " + e.getMessage());
             System.err.println("usage: Neo4jLauncher --home DIR --port N --password-file F [--pagecache 512m]"
-                    + " [--http-port N]");
+                    + " [--http-port N] [--import-dir DIR] [--tx-memory 256m] [--unprotected true]");
             System.exit(2);
         } catch (Throwable e) {
             System.err.println("medkg launcher: Neo4j failed to start: " + e);
@@ -84,6 +102,9 @@ public final class Neo4jLauncher {
 
     private static void run(Options options) throws Exception {
         String password = readPassword(options.passwordFile);
+        if (options.protectedMode) {
+            prepareImportDir(options);
+        }
         Path logs = options.home.resolve("logs");
         Files.createDirectories(logs);
         synchronized (LOCK) {
@@ -158,6 +179,13 @@ public final class Neo4jLauncher {
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "1 files")
                 .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(32))
                 .setConfig(GraphDatabaseSettings.check_point_interval_time, Duration.ofMinutes(5));
+        if (options.protectedMode) {
+            builder.setConfig(GraphDatabaseSettings.allow_file_urls, false)
+                    .setConfig(GraphDatabaseSettings.load_csv_file_url_root, options.importDir)
+                    .setConfig(GraphDatabaseInternalSettings.cypher_ip_blocklist, BLOCK_ALL)
+                    .setConfig(GraphDatabaseSettings.procedure_allowlist, PROCEDURE_ALLOWLIST)
+                    .setConfig(GraphDatabaseSettings.memory_transaction_max_size, options.txMemory);
+        }
         if (http) {
             SocketAddress httpAddress = new SocketAddress(LOOPBACK, options.httpPort);
             builder.setConfig(HttpConnector.listen_address, httpAddress)
@@ -183,6 +211,25 @@ public final class Neo4jLauncher {
             }
             // Already the right password: only make sure no change is required.
             system.executeTransactionally("ALTER USER " + USER + " SET PASSWORD CHANGE NOT REQUIRED");
+        }
+    }
+
+    /** Creates the import directory (0700) and refuses one that holds files or the password file. */
+    private static void prepareImportDir(Options options) throws IOException {
+        Path dir = options.importDir;
+        if (options.passwordFile.toAbsolutePath().normalize().startsWith(dir.toAbsolutePath().normalize())) {
+            throw new IllegalArgumentException("--import-dir " + dir + " holds the password file; give an empty folder");
+        }
+        Files.createDirectories(dir);
+        PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
+        if (view != null) {
+            view.setPermissions(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                    PosixFilePermission.OWNER_EXECUTE));
+        }
+        try (var entries = Files.list(dir)) {
+            if (entries.findAny().isPresent()) {
+                throw new IllegalArgumentException("--import-dir " + dir + " is not empty; LOAD CSV must find nothing there");
+            }
         }
     }
 
@@ -228,6 +275,9 @@ public final class Neo4jLauncher {
         Path passwordFile;
         long pagecache = ByteUnit.parse("512m");
         int httpPort = -1;
+        Path importDir;
+        long txMemory = ByteUnit.parse("256m");
+        boolean protectedMode = true;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -243,11 +293,17 @@ public final class Neo4jLauncher {
                     case "--password-file" -> o.passwordFile = Path.of(value).toAbsolutePath();
                     case "--pagecache" -> o.pagecache = parseBytes(value);
                     case "--http-port" -> o.httpPort = parsePort(value);
+                    case "--import-dir" -> o.importDir = Path.of(value).toAbsolutePath();
+                    case "--tx-memory" -> o.txMemory = parseBytes(value);
+                    case "--unprotected" -> o.protectedMode = !Boolean.parseBoolean(value);
                     default -> throw new IllegalArgumentException("unknown option " + name);
                 }
             }
             if (o.home == null || o.port < 0 || o.passwordFile == null) {
                 throw new IllegalArgumentException("--home, --port and --password-file are required");
+            }
+            if (o.importDir == null) {
+                o.importDir = o.home.resolve("import");
             }
             if (o.httpPort == o.port) {
                 throw new IllegalArgumentException("--http-port must differ from --port");
