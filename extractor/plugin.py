@@ -1,9 +1,11 @@
 """The extraction-plugin protocol: records in, typed spans, links and relations out.
 
-A plugin has a ``name``, a ``version``, a ``kind`` (``ner``, ``link`` or ``relation``), a
-JSON-serialisable ``config`` and ``extract(records) -> results``: one :class:`RecordResult` per input
+A plugin has a ``name``, a ``version``, a ``kind`` (``ner``, ``assertion``, ``link`` or ``relation``),
+a JSON-serialisable ``config`` and ``extract(records) -> results``: one :class:`RecordResult` per input
 record, in order. The watcher runs plugins in kind order and hands each plugin what the earlier kinds
-found: a ``link`` plugin sees the record's merged NER spans, a ``relation`` plugin sees spans and links.
+found: an ``assertion`` plugin sees the record's merged NER spans and says, per span, what the record
+asserts about it (:class:`AssertionResult`: negated, possible, hypothetical, historical, family ...); a
+``link`` plugin sees the spans and their assertions, a ``relation`` plugin spans, assertions and links.
 
 Spans are identified by ``(start, end, type)`` (:attr:`SpanResult.key`); links and relations name the
 spans they are about by that key, so no plugin depends on another's object identity.
@@ -21,11 +23,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
+
+from extractor.assertion.schema import DIMENSIONS, Assertion
 
 __all__ = [
     "KIND_ORDER",
+    "AssertionResult",
     "ExtractionPlugin",
     "ExtractionRecord",
     "LinkResultItem",
@@ -38,10 +43,10 @@ __all__ = [
     "validate_result",
 ]
 
-PluginKind = Literal["ner", "link", "relation"]
+PluginKind = Literal["ner", "assertion", "link", "relation"]
 
 #: The order in which the watcher runs plugin kinds.
-KIND_ORDER: tuple[PluginKind, ...] = ("ner", "link", "relation")
+KIND_ORDER: tuple[PluginKind, ...] = ("ner", "assertion", "link", "relation")
 
 SpanKey = tuple[int, int, str]
 
@@ -100,13 +105,27 @@ class RelationResult:
 
 
 @dataclass(frozen=True)
+class AssertionResult:
+    """What a record asserts about one span (:class:`extractor.assertion.schema.Assertion`), by its key."""
+
+    span: SpanKey
+    assertion: Assertion
+
+
+@dataclass(frozen=True)
 class ExtractionRecord:
-    """One record handed to plugins: id, text, and what earlier plugin kinds found."""
+    """One record handed to plugins: id, text, and what earlier plugin kinds found.
+
+    ``assertions`` maps a span's key to its assertion; it is empty when no ``assertion`` plugin is
+    enabled, and a span missing from it counts as affirmed, current and the patient's (as before
+    assertions existed).
+    """
 
     id: str
     text: str
     spans: tuple[SpanResult, ...] = ()
     links: tuple[LinkResultItem, ...] = ()
+    assertions: Mapping[SpanKey, Assertion] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)
@@ -117,6 +136,7 @@ class RecordResult:
     spans: tuple[SpanResult, ...] = ()
     links: tuple[LinkResultItem, ...] = ()
     relations: tuple[RelationResult, ...] = ()
+    assertions: tuple[AssertionResult, ...] = ()
 
 
 @runtime_checkable
@@ -155,6 +175,31 @@ def _check_score(value: object, what: str) -> None:
         raise PluginOutputError(f"{what}: score must be a number in 0..1, got {value!r}")
 
 
+def _check_assertions(record: ExtractionRecord, result: RecordResult, kind: PluginKind,
+                      known_spans: frozenset[SpanKey]) -> None:
+    seen: set[SpanKey] = set()
+    for item in result.assertions:
+        if kind != "assertion" or not isinstance(item, AssertionResult):
+            raise PluginOutputError(f"record {record.id!r}: unexpected assertion output from a {kind} plugin")
+        key = tuple(item.span)
+        if key not in known_spans:
+            raise PluginOutputError(f"record {record.id!r}: assertion of an unknown span {item.span}")
+        if key in seen:
+            raise PluginOutputError(f"record {record.id!r}: two assertions of the span {item.span}")
+        seen.add(key)
+        if not isinstance(item.assertion, Assertion):
+            raise PluginOutputError(f"record {record.id!r} span {item.span}: expected an Assertion, got "
+                                    f"{type(item.assertion).__name__}")
+        for dimension, value in item.assertion.values().items():
+            if value not in DIMENSIONS[dimension]:
+                raise PluginOutputError(f"record {record.id!r} span {item.span}: {dimension} {value!r} is not one "
+                                        f"of {', '.join(DIMENSIONS[dimension])}")
+        for start, end in item.assertion.cue_spans:
+            if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(record.text)):
+                raise PluginOutputError(f"record {record.id!r} span {item.span}: cue offsets {start}-{end} outside "
+                                        f"the text (length {len(record.text)})")
+
+
 def validate_result(record: ExtractionRecord, result: object, kind: PluginKind,
                     known_spans: frozenset[SpanKey] = frozenset()) -> RecordResult:
     """Check one plugin result against its record; the watcher calls this on everything it writes.
@@ -163,12 +208,12 @@ def validate_result(record: ExtractionRecord, result: object, kind: PluginKind,
         record: The record the result is for.
         result: What the plugin returned for it.
         kind: The plugin's kind (a ``ner`` plugin may only return spans, and so on).
-        known_spans: Keys of the record's spans, which links and relations must refer to.
+        known_spans: Keys of the record's spans, which assertions, links and relations must refer to.
 
     Raises:
         PluginOutputError: Another record's result, a wrong type, offsets outside the text, a span
             whose ``text`` is not ``record.text[start:end]``, a score outside 0..1, a reference to an
-            unknown span.
+            unknown span, two assertions of one span or an assertion value outside its dimension.
     """
     if not isinstance(result, RecordResult):
         raise PluginOutputError(f"record {record.id!r}: expected a RecordResult, got {type(result).__name__}")
@@ -194,6 +239,7 @@ def validate_result(record: ExtractionRecord, result: object, kind: PluginKind,
         if tuple(link.span) not in known_spans:
             raise PluginOutputError(f"record {record.id!r}: link to an unknown span {link.span}")
         _check_score(link.score, f"record {record.id!r} link {link.span}")
+    _check_assertions(record, result, kind, known_spans)
     for rel in result.relations:
         if kind != "relation" or not isinstance(rel, RelationResult):
             raise PluginOutputError(f"record {record.id!r}: unexpected relation output from a {kind} plugin")

@@ -11,7 +11,10 @@ MODULES = [
     "extractor.plugin", "extractor.plugins.context", "extractor.plugins.merge", "extractor.plugins.registry",
     "extractor.plugins.gazetteer_ner", "extractor.plugins.linking", "extractor.plugins.cooccurrence",
     "graph.watch.records", "graph.watch.config", "graph.watch.device", "graph.watch.facts", "graph.kg.relations",
-    "graph.analyst.library", "graph.analyst.guard", "graph.cli.common", "extractor.relations.model", "extractor.relations.ner", "embeddings.optim",
+    "graph.analyst.library", "graph.analyst.guard", "graph.cli.common", "extractor.assertion.context",
+    "extractor.assertion.rules", "extractor.assertion.sections", "extractor.assertion.schema",
+    "extractor.assertion.evalset", "extractor.assertion.evaluate", "extractor.relations.model",
+    "extractor.relations.ner", "embeddings.optim", "extractor.plugins.assertion", "extractor.plugins.evidence",
 ]
 
 

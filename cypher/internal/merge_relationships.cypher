@@ -8,12 +8,18 @@
 // The type is dynamic here; graph/kg/loader.py specialises `$(row.type)` to one allow-listed type
 // per statement (RELATION_TYPES in graph/kg/model.py): with a static type the planner expands from
 // the side with fewer relationships of that type, many times faster on hub nodes.
+// A relationship a curator pruned (an unrestored (:PrunedTriple) with its key) and that does not exist is
+// not created again by a reload: the curator's decision sticks until `medkg curate restore`.
 // Parameters: $rows: list of {head, tail, type, sources, confidences, confidence}, one row per
 //   relationship (sources unique within a row; confidence is their noisy-OR).
 // Returns: nothing (read the summary counters).
 UNWIND $rows AS row
 MATCH (h:Concept {id: row.head})
 MATCH (t:Concept {id: row.tail})
+WITH row, h, t
+WHERE EXISTS { (h)-[:$(row.type)]->(t) }
+   OR NOT EXISTS { MATCH (p:PrunedTriple {pruned_key: row.head + '|' + row.type + '|' + row.tail})
+                   WHERE NOT p.restored }
 MERGE (h)-[r:$(row.type)]->(t)
   ON CREATE SET r += {created_at: datetime(), updated_at: datetime(), sources: row.sources,
                       source_confidence: row.confidences, evidence_count: size(row.sources),

@@ -14,6 +14,11 @@ capped at 1. Predicates are CMeIE's (``药物治疗``, ``手术治疗``, ``实�
 precision (``precision`` in the config, used by the graph's confidence rule) is an estimate, not
 measured on records (the learned ``entity-marker-relations`` takes its own from validation).
 
+Only mentions the record asserts of the patient take part (:mod:`extractor.plugins.evidence`): a pair is
+reported when its subject is affirmed, not hypothetical and the patient's, and its object is too or is a
+finding the record says is absent (a pertinent negative, which the graph keeps with ``polarity:
+'negative'`` and never counts as evidence). Without an assertion plugin every mention takes part.
+
 Example:
     >>> from extractor.plugin import SpanResult
     >>> text = "诊断胃炎，予奥美拉唑口服。"
@@ -34,6 +39,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, RelationResult
 from extractor.plugins.base import ConfiguredPlugin
+from extractor.plugins.evidence import is_evidence, is_pertinent_negative, relation_polarity
 
 __all__ = ["DEFAULT_RULES", "CooccurrenceConfig", "CooccurrenceRelations", "RelationRule"]
 
@@ -115,7 +121,11 @@ class CooccurrenceRelations(ConfiguredPlugin):
         """Relations per record between its (merged) spans."""
         out = []
         for record in records:
-            text, spans = record.text, sorted(record.spans, key=lambda sp: (sp.start, sp.end))
+            asserted = record.assertions
+            text = record.text
+            # a family member's, a hypothetical or an uncertain mention takes part in no relation
+            spans = sorted((sp for sp in record.spans if is_evidence(asserted.get(sp.key))
+                            or is_pertinent_negative(asserted.get(sp.key))), key=lambda sp: (sp.start, sp.end))
             boundaries = [m.start() for m in _BOUNDARY.finditer(text)]
             found: dict[tuple, RelationResult] = {}
             for i, a in enumerate(spans):
@@ -123,6 +133,8 @@ class CooccurrenceRelations(ConfiguredPlugin):
                     if b.start - a.end > self.settings.max_distance:
                         break
                     for subj, obj in ((a, b), (b, a)):
+                        if relation_polarity(asserted.get(subj.key), asserted.get(obj.key)) is None:
+                            continue
                         for rule in self._by_types.get((subj.type, obj.type), ()):
                             limit = rule.max_distance if rule.max_distance is not None else self.settings.max_distance
                             gap_chars = max(0, b.start - a.end)

@@ -8,6 +8,11 @@ object wrapped in marker tokens, or one shared encoding per sentence).
 Mention types are the tagger's (``Disease``, ``Drug``, ...) mapped to CMeIE's (:data:`NER_TO_CMEIE`).
 A predicted predicate becomes a relation with the probability of that predicate as its score.
 
+Only mentions the record asserts of the patient take part (:mod:`extractor.plugins.evidence`, the rule
+``cooccurrence-relations`` follows too): a pair is a candidate when its subject is affirmed, not
+hypothetical and the patient's, and its object is too or is a finding the record says is absent (kept by
+the graph as a pertinent negative, never as evidence). Without an assertion plugin every mention takes part.
+
 Example:
     >>> plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir="relations/"))  # doctest: +SKIP
 """
@@ -22,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, RelationResult
 from extractor.plugins.base import ConfiguredPlugin
+from extractor.plugins.evidence import relation_polarity
 
 __all__ = ["NER_TO_CMEIE", "EntityMarkerConfig", "EntityMarkerRelations", "sentence_bounds"]
 
@@ -113,6 +119,7 @@ class EntityMarkerRelations(ConfiguredPlugin):
             pairs = [(a, b) for a in inside for b in inside if a is not b
                      and not (a.start < b.end and b.start < a.end)
                      and (limit is None or max(a.start, b.start) - min(a.end, b.end) <= limit)
+                     and relation_polarity(record.assertions.get(a.key), record.assertions.get(b.key)) is not None
                      and schema.predicates_for(NER_TO_CMEIE[a.type], NER_TO_CMEIE[b.type])]
             pairs.sort(key=lambda p: (abs(p[0].start - p[1].start), p[0].start, p[1].start))
             sid = f"{sid_prefix}{n}"

@@ -21,7 +21,7 @@ import arbitrary code.
 
 Example:
     >>> sorted(spec.id for spec in builtin_specs())[:2]
-    ['cbt-kg-tagger@1', 'cooccurrence-relations@1']
+    ['cbt-kg-tagger@1', 'context-assertion@1']
 """
 
 from __future__ import annotations
@@ -65,6 +65,7 @@ class PluginSpec:
 _BUILTINS: tuple[PluginSpec, ...] = (
     PluginSpec("gazetteer-ner", "1", "ner", "extractor.plugins.gazetteer_ner:GazetteerNER", True),
     PluginSpec("cbt-kg-tagger", "1", "ner", "extractor.plugins.tagger:TaggerPlugin", True),
+    PluginSpec("context-assertion", "1", "assertion", "extractor.plugins.assertion:ContextAssertion", True),
     PluginSpec("kg-linker", "1", "link", "extractor.plugins.linking:KGLinker", True),
     PluginSpec("cooccurrence-relations", "1", "relation", "extractor.plugins.cooccurrence:CooccurrenceRelations",
                True),

@@ -163,8 +163,11 @@ def write_report(client: GraphClient, out_dir: str | Path, *, disease: str | Non
     if disease is None:
         ranked = _rows(client, "diseases_by_records", limit=1)
         disease = ranked[0]["disease"] if ranked else None
-    elif not _rows(client, "get_concept", id=disease):
-        raise QueryParamError(f"--disease {disease!r}: no such concept in the graph (ids look like 'Disease:肺炎')")
+    else:
+        try:
+            _rows(client, "get_concept", id=disease)
+        except QueryParamError as exc:
+            raise QueryParamError(f"--disease {disease!r}: {str(exc).split(': ', 1)[-1]}") from None
     sections: dict[str, int] = {}
     parts: list[str] = []
 

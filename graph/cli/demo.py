@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Annotated, Any
 
+import typer
 from rich.table import Table
 
 from graph.cli.common import JsonFlag, emit, err, fail, kv_table, out
@@ -16,7 +18,8 @@ def _render(p: dict[str, Any]) -> None:
     out.print(kv_table("demo", {
         "database": p["database"]["uri"], "sample KG": p["load"]["source"],
         "concepts / relationships": f"{p['stats']['labels'].get('Concept', 0)} / {p['stats']['relationships_total']}",
-        "TransE run": p["embedding"]["run_id"], "records ingested (new)": p["ingest"]["created"],
+        "TransE run": p["embedding"]["run_id"] or f"none: {p['embedding'].get('skipped')}",
+        "records ingested (new)": p["ingest"]["created"],
         "extractors run": ", ".join(watch["extractors"]) or "none",
         "records DONE / FAILED this cycle": f"{watch['done']} / {watch['failed']}",
         "mentions written this cycle": watch["mentions_created"]}))
@@ -45,18 +48,56 @@ def _render(p: dict[str, Any]) -> None:
         out.print(table)
         out.print("more: medkg query --list; medkg report --out DIR; medkg db start --browser", highlight=False,
                   markup=False)
+    out.print(f"to take the demo's data back out of this database: {p['clean_command']}", highlight=False,
+              markup=False)
 
 
-def demo(as_json: JsonFlag = False) -> None:
-    """The main job end to end on the sample data medkg ships (embedded Neo4j unless NEO4J_URI)."""
+def _render_clean(p: dict[str, Any]) -> None:
+    out.print(kv_table("demo data removed", {k.replace("_", " "): v for k, v in p.items()}))
+
+
+def _interactive() -> bool:
+    """Whether a person can answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
+def _run(allow_other_data: bool, as_json: bool) -> dict[str, Any]:
     from graph.demo import run_demo
     from graph.progress import progress_bars
     from graph.watch.plugins import PluginError
 
     try:
         with progress_bars(not as_json) as bars:
-            result = run_demo(progress=bars, log=None if as_json else err.print)
+            return run_demo(progress=bars, log=None if as_json else err.print, allow_other_data=allow_other_data)
     except PluginError as exc:  # e.g. a tagger registered earlier whose checkpoint moved or changed
         fail(f"{exc} (medkg plugins disable NAME, or register the checkpoint again as a new version)", code=1,
              as_json=as_json)
+
+
+def demo(
+    clean: Annotated[bool, typer.Option(
+        "--clean", help="Remove what the demo wrote (its sample records, their facts, its runs and its sample "
+                        "KG where no other source asserts it), and nothing else.")] = False,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Write next to other data in the database without asking (needed off a terminal).")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """The main job end to end on the sample data medkg ships (embedded Neo4j unless NEO4J_URI)."""
+    from graph.demo import OtherDataError, clean_demo
+
+    if clean:
+        from graph.db.connection import GraphClient
+
+        with GraphClient.from_environment() as client:
+            emit(clean_demo(client), as_json, _render_clean)
+        return
+    try:
+        result = _run(yes, as_json)
+    except OtherDataError as exc:
+        if not _interactive():
+            fail(f"{exc}. Nothing was written; pass --yes to write there anyway, or point NEO4J_URI at an "
+                 "empty database", code=2, as_json=as_json)
+        if not typer.confirm(f"{exc}. Write the demo's data there?", default=False, err=True):
+            fail("nothing was written", code=1, as_json=as_json)
+        result = _run(True, as_json)
     emit(result, as_json, _render)

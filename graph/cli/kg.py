@@ -24,7 +24,9 @@ def kg_load(
     confidence: Annotated[float | None, typer.Option(
         help="Confidence of this source's triples (default 0.8; cmekg 0.7).")] = None,
     encoding: Annotated[str | None, typer.Option(help="Force an encoding (default: UTF-8 or GBK).")] = None,
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Skip and count bad lines.")] = False,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="Skip and count invalid records (a JSON line, a CSV record, an xywy record), "
+                               "each one whole.")] = False,
     batch_size: Annotated[int, typer.Option(help="Rows per write transaction.")] = 10_000,
     allow_unpinned: Annotated[bool, typer.Option(
         "--allow-unpinned", help="cmekg: read a pickle whose sha256 is not the pinned PyCMeKG 0.2.5 file's "

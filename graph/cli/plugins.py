@@ -51,14 +51,19 @@ def plugins_register(
     replace: Annotated[bool, typer.Option("--replace", help="Replace the config of a version that never ran.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Store an installed plugin in the graph (idempotent); ``--model DIR`` for a trained model."""
+    """Store an installed plugin in the graph (idempotent); ``--model DIR`` for a trained model.
+
+    With ``--enable``, the default plugins (``context-assertion``) are stored and enabled too when the graph
+    has no plugin of their kind yet.
+    """
     from graph.db.connection import GraphClient
-    from graph.watch.plugins import PluginError, register_plugin, relation_config, tagger_config
+    from graph.kg.formats import json_problem
+    from graph.watch.plugins import PluginError, register_defaults, register_plugin, relation_config, tagger_config
 
     try:
         options = json.loads(config) if config else {}
     except json.JSONDecodeError as exc:
-        fail(f"--config is not JSON: {exc.msg} at column {exc.colno}", code=2, as_json=as_json)
+        fail(f"--config is not JSON: {json_problem(exc)}", code=2, as_json=as_json)
     if not isinstance(options, dict):
         fail("--config must be a JSON object", code=2, as_json=as_json)
     try:
@@ -70,12 +75,15 @@ def plugins_register(
             elif model is not None:
                 raise PluginError(f"--model is for cbt-kg-tagger and entity-marker-relations, not {name}")
             stored = register_plugin(client, name, version, options, enable=enable, replace=replace)
+            defaults = [x.id for x in register_defaults(client)] if enable else []
     except PluginError as exc:
         fail(str(exc), code=2, as_json=as_json)
-    payload = stored.to_dict() | ({"note": options["note"]} if "note" in options else {})
+    payload = stored.to_dict() | ({"note": options["note"]} if "note" in options else {}) | (
+        {"also_enabled": defaults} if defaults else {})
     emit(payload, as_json, lambda p: out.print(kv_table(f"registered {p['id']}", {
         "kind": p["kind"], "enabled": p["enabled"], "artifact": p["artifact_sha256"] or "-",
-        **({"note": p["note"]} if "note" in p else {})})))
+        **({"note": p["note"]} if "note" in p else {}),
+        **({"also enabled (default)": ", ".join(p["also_enabled"])} if "also_enabled" in p else {})})))
 
 
 def _set(extractor: str, enabled: bool, as_json: bool) -> None:

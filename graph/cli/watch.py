@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from graph.cli.common import JsonFlag, emit, fail, kv_table, out
@@ -37,8 +39,8 @@ def _json_logs(level: int = logging.INFO) -> Iterator[None]:
 
 
 def _cycle_render(payload: dict[str, Any]) -> None:
-    keys = ("worker", "device", "batches", "claimed", "done", "failed", "released", "lost", "mentions_created",
-            "relations_changed", "candidates_created", "seconds", "records_per_s")
+    keys = ("worker", "device", "batches", "claimed", "done", "failed", "invalid", "released", "lost",
+            "mentions_created", "relations_changed", "candidates_created", "seconds", "records_per_s")
     out.print(kv_table("watcher cycle", {k: payload.get(k) for k in keys} | {
         "extractors": ", ".join(payload.get("extractors", []))}))
 
@@ -116,52 +118,116 @@ def _spawn_workers(params: dict[str, Any], workers: int, stop: Any, as_json: boo
         if params[name] is not None:
             argv += [f"--{name.replace('_', '-')}", str(params[name])]
     results = run_workers(argv, workers, stop)
-    totals = {k: sum(int(r.get(k) or 0) for r in results) for k in ("claimed", "done", "failed", "released", "lost")}
+    totals = {k: sum(int(r.get(k) or 0) for r in results)
+              for k in ("claimed", "done", "failed", "invalid", "released", "lost")}
     emit({"workers": results, **totals}, as_json, lambda p: out.print(kv_table(f"{workers} workers", totals)))
     if any(r["exit_code"] for r in results):
         raise typer.Exit(1)
 
 
+def _id_column(table: Table, name: str) -> None:
+    """A column whose values are never wrapped (ids are copied from it; see :func:`_print_table`)."""
+    table.add_column(name, no_wrap=True)
+
+
+def _print_table(table: Table) -> None:
+    """Print ``table`` at its natural width, wider than the console if need be, so no cell is cut.
+
+    Rich fits a table to the console by cutting cells with an ellipsis; a run id cut that way cannot be
+    copied. A line longer than the terminal is wrapped by the terminal instead, with every id whole.
+    """
+    needed = out.measure(table, options=out.options.update_width(10_000)).maximum
+    if needed <= out.width:
+        out.print(table)
+        return
+    wide = Console(file=out.file, width=needed, force_terminal=out.is_terminal, color_system=out.color_system,
+                   no_color=out.no_color, highlight=False)
+    wide.print(table)
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
 def _status_render(payload: dict[str, Any]) -> None:
-    out.print(kv_table("records", payload["records"] | {"expired leases": payload["expired_leases"]}))
+    # a status is whatever another client wrote: never read as rich markup
+    records = {escape(str(key)): value for key, value in payload["records"].items()}
+    out.print(kv_table("records", records | {"expired leases": payload["expired_leases"]}))
+    if payload["open_runs"]:
+        table = Table(title="open runs")
+        _id_column(table, "run")
+        _id_column(table, "worker")
+        for column in ("age", "lease", "holding"):
+            table.add_column(column, no_wrap=True)
+        for run in payload["open_runs"]:
+            table.add_row(run["id"], str(run["worker"]), _age(run["age_seconds"]),
+                          "expired" if run["lease_expired"] else "held", str(run["holding"]))
+        _print_table(table)
     table = Table(title="last runs")
-    for column in ("run", "worker", "status", "records", "failed", "mentions", "seconds"):
-        table.add_column(column)
+    _id_column(table, "run")
+    _id_column(table, "worker")
+    for column in ("status", "records", "failed", "mentions", "seconds"):
+        table.add_column(column, no_wrap=True)
     for run in payload["runs"]:
-        table.add_row(run["id"], run["worker"], run["status"], str(run["records"]), str(run["failed"]),
+        table.add_row(run["id"], str(run["worker"]), run["status"], str(run["records"]), str(run["failed"]),
                       str(run["mentions"]), str(run["seconds"]))
-    out.print(table)
+    _print_table(table)
+    for run in payload["runs"]:
+        if run["status"] == "lost" and run.get("error"):
+            out.print(f"{run['id']}: {run['error']}", highlight=False, markup=False, emoji=False, soft_wrap=True)
     out.print(kv_table("throughput (last hour)", payload["throughput"]))
     for failure in payload["failures"]:
-        out.print(f"FAILED {failure['id']}: {failure['error']}", highlight=False, markup=False)
+        out.print(f"FAILED {failure['id']}: {failure['error']}", highlight=False, markup=False, emoji=False,
+                  soft_wrap=True)
+    invalid = payload["invalid"]
+    if invalid["count"]:
+        out.print(f"{invalid['count']} INVALID records (not processed; fix them, then "
+                  "`medkg watch requeue --status INVALID`):", highlight=False, markup=False)
+        for row in invalid["first"]:
+            node = repr(row["id"]) if row["id"] is not None else f"elementId {row['element_id']}"
+            start = f" text {row['text_start']!r}" if row["text_start"] and row["id"] is None else ""
+            out.print(f"INVALID {node}{start}: {row['error']}", highlight=False, markup=False, emoji=False,
+                      soft_wrap=True)
 
 
 @watch_app.command("status")
 def watch_status_command(
     runs: Annotated[int, typer.Option(help="How many recent runs.", min=1)] = 10,
+    invalid: Annotated[int, typer.Option(help="How many INVALID records to list (all are counted).", min=0)] = 10,
     as_json: JsonFlag = False,
 ) -> None:
-    """Records by status, the last runs, throughput, recent failures."""
+    """Records by status, open and recent runs, throughput, recent failures, invalid records."""
     from graph.db.connection import GraphClient
     from graph.watch.status import watch_status
 
     with GraphClient.from_environment() as client:
-        status = watch_status(client, runs=runs)
+        status = watch_status(client, runs=runs, invalid=invalid)
     emit(status.to_dict(), as_json, _status_render)
 
 
 @watch_app.command("requeue")
 def watch_requeue(
-    status: Annotated[str, typer.Option(help="Requeue records of this status: FAILED or DONE.")] = "FAILED",
+    status: Annotated[str, typer.Option(help="Requeue records of this status: FAILED, DONE or INVALID "
+                                             "(INVALID: only those fixed since).")] = "FAILED",
     ids: Annotated[list[str] | None, typer.Option("--id", help="Only these records (repeat).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Send FAILED (or DONE) records back to NEW with their attempts reset, e.g. after fixing a plugin."""
+    """Send FAILED, DONE or fixed INVALID records back to NEW with their attempts reset, e.g. after fixing a plugin."""
     from graph.db.connection import GraphClient
+    from graph.watch.claims import REQUEUE_STATUSES, requeue_records
 
-    if status not in ("FAILED", "DONE"):
-        fail(f"--status must be FAILED or DONE, got {status!r}", code=2, as_json=as_json)
+    if status not in REQUEUE_STATUSES:
+        fail(f"--status must be FAILED, DONE or INVALID, got {status!r}", code=2, as_json=as_json)
     with GraphClient.from_environment() as client:
-        rows, _ = client.write("internal/requeue_emrs", status=status, ids=ids or None)
-    emit({"requeued": rows[0]["requeued"], "status": status}, as_json,
-         lambda p: out.print(f"{p['requeued']} {status} records back to NEW"))
+        counts = requeue_records(client, status, ids)
+    emit(counts | {"status": status}, as_json, _requeue_render)
+
+
+def _requeue_render(payload: dict[str, Any]) -> None:
+    out.print(f"{payload['requeued']} {payload['status']} records back to NEW")
+    if payload["skipped"]:
+        out.print(f"{payload['skipped']} INVALID records left as they are: they still break the (:EMR {{id, text}}) "
+                  "contract (see their error in `medkg watch status`)", highlight=False, markup=False)

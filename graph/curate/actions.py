@@ -4,15 +4,25 @@ Every change is a ``(:CurationAction {id, kind, criteria, actor, reason, at, cou
 written before anything else, so the audit trail exists even for an action that fails half way:
 
 - **prune** archives each selected relationship as a ``(:PrunedTriple)`` (all its properties
-  copied with their types, plus ``pruned_type`` / ``pruned_head`` / ``pruned_tail`` / ``pruned_keys``),
-  linked ``(action)-[:PRUNED]->(triple)``, then deletes it; one transaction per batch, so a failed
-  batch leaves its relationships in place and the action ``partial`` (what was archived can still be
-  restored). Without ``apply`` it is a dry run that writes nothing.
+  copied with their types, plus ``pruned_type`` / ``pruned_head`` / ``pruned_tail`` / ``pruned_keys``
+  and ``pruned_key``, the fact key ``head|TYPE|tail``), linked ``(action)-[:PRUNED]->(triple)``, then
+  deletes it; one transaction per batch, so a failed batch leaves its relationships in place and the
+  action ``partial`` (what was archived can still be restored). Without ``apply`` it is a dry run that
+  writes nothing. An applied prune that selects more than :data:`CONFIRM_ABOVE` relationships, or any
+  relationship a KG source asserts, runs only when confirmed (``confirm``; :class:`ConfirmationRequired`
+  otherwise, before anything is written).
+- **suppression**: an archived triple not restored is a tombstone. The watcher keeps recording the
+  relation mentions it finds for the fact (provenance), but does not create the relationship again or
+  count them until the prune is restored (:func:`list_suppressed` lists them, with what arrived since).
+  A tombstone holds only while the relationship is absent: one that a KG reload asserted again exists,
+  gets its record evidence as any other, and makes the restore of the prune a conflict.
 - **merge** moves every ``REFERS_TO`` edge of a candidate concept (NIL) to a curated concept of the
   same type, adds the candidate's name to the concept's aliases, keeps the candidate as ``merged``.
 - **restore** undoes a prune or a merge exactly, idempotently (a second restore changes nothing),
-  and refuses, changing nothing, when a relationship it would re-create exists again (a KG reload or
-  the watcher re-created it since) or an endpoint is gone.
+  and refuses, changing nothing, when a relationship it would re-create exists again (a KG reload
+  re-created it since) or an endpoint is gone. A restored relationship whose relation mentions changed
+  while it was suppressed gets its record evidence recomputed from all of them, old and new, in the
+  same transaction.
 
 Relationship types come from the graph's own allow-lists (:data:`graph.kg.model.RELATION_TYPES`,
 :data:`graph.kg.relations.RECORD_RELATION_TYPES`); every value reaches Neo4j as a parameter.
@@ -26,26 +36,34 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from neo4j import ManagedTransaction, unit_of_work
+
 from graph.db.connection import GraphClient
+from graph.db.queries import query
 from graph.kg.model import RELATION_TYPES
 from graph.kg.relations import RECORD_RELATION_TYPES
+from graph.watch.merge import recompute_record_evidence
 
-__all__ = ["ALLOWED_TYPES", "CurationError", "PruneCriteria", "PruneResult", "curation_log", "list_low_confidence",
-           "merge_candidate", "prune", "restore"]
+__all__ = ["ALLOWED_TYPES", "CONFIRM_ABOVE", "ConfirmationRequired", "CurationError", "PruneCriteria", "PrunePlan",
+           "PruneResult", "curation_log", "list_low_confidence", "list_suppressed", "merge_candidate", "prune",
+           "restore"]
 
 #: Relationship types a curator may list, prune and restore.
 ALLOWED_TYPES: frozenset[str] = frozenset(RELATION_TYPES) | RECORD_RELATION_TYPES
 #: Keys a PrunedTriple uses for itself; a relationship holding one of them cannot be archived losslessly.
 RESERVED_KEYS = frozenset({"id", "pruned_action", "pruned_type", "pruned_head", "pruned_tail", "pruned_keys",
-                           "pruned_at", "restored", "restored_at", "restored_by"})
+                           "pruned_at", "pruned_key", "pruned_stale", "restored", "restored_at", "restored_by"})
 Origin = Literal["kg", "records"]
 #: Most relationships one prune may select (it holds their ids in memory); narrow the criteria beyond it.
 MAX_PRUNE = 500_000
+#: An applied prune that selects more relationships than this needs a curator's confirmation.
+CONFIRM_ABOVE = 10_000
 
 
 class CurationError(ValueError):
@@ -96,6 +114,68 @@ def list_low_confidence(client: GraphClient, criteria: PruneCriteria, limit: int
     return client.read("curator/list_low_confidence", **criteria.params(), limit=limit)
 
 
+@dataclass(frozen=True)
+class PrunePlan:
+    """What an applied prune would delete, and whether a curator must confirm it first.
+
+    A prune needs confirmation when it selects more than :data:`CONFIRM_ABOVE` relationships or any
+    relationship a KG source asserts (a KG fact is pruned by hand, never in passing).
+
+    Example:
+        >>> plan = PrunePlan(3, {"HAS_SYMPTOM": 3}, 1, {"forum": 1})
+        >>> plan.needs_confirmation, plan.describe()
+        (True, '3 relationships (HAS_SYMPTOM 3), 1 asserted by a KG source (forum 1)')
+    """
+
+    selected: int
+    by_type: dict[str, int]
+    kg_asserted: int
+    """Selected relationships with at least one KG source."""
+    by_kg_source: dict[str, int]
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]]) -> PrunePlan:
+        """The plan of the rows :func:`list_low_confidence` selected."""
+        sources = Counter(s for r in rows for s in r["kg_sources"])
+        return cls(len(rows), dict(Counter(r["type"] for r in rows).most_common()),
+                   sum(1 for r in rows if r["kg_sources"]), dict(sources.most_common()))
+
+    @property
+    def reasons(self) -> list[str]:
+        """What in the selection needs confirmation (empty when nothing does)."""
+        reasons = []
+        if self.selected > CONFIRM_ABOVE:
+            reasons.append(f"more than {CONFIRM_ABOVE:,} relationships")
+        if self.kg_asserted:
+            reasons.append("relationships asserted by a KG source")
+        return reasons
+
+    @property
+    def needs_confirmation(self) -> bool:
+        """Whether :func:`prune` applies it only when confirmed."""
+        return bool(self.reasons)
+
+    def describe(self) -> str:
+        """One line: the count and its breakdown by type and by KG source."""
+        types = ", ".join(f"{t} {n:,}" for t, n in self.by_type.items())
+        text = f"{self.selected:,} relationships ({types})"
+        if self.kg_asserted:
+            sources = ", ".join(f"{s} {n:,}" for s, n in self.by_kg_source.items())
+            text += f", {self.kg_asserted:,} asserted by a KG source ({sources})"
+        return text
+
+
+class ConfirmationRequired(CurationError):
+    """An applied prune that needs confirmation was not confirmed; nothing was written."""
+
+    def __init__(self, plan: PrunePlan, *, declined: bool = False) -> None:
+        state = "was not confirmed" if declined else "needs confirmation"
+        super().__init__(f"the prune would delete {plan.describe()}; it {state} because it selects "
+                         f"{' and '.join(plan.reasons)}; nothing changed")
+        self.plan = plan
+        self.declined = declined
+
+
 @dataclass
 class PruneResult:
     """What :func:`prune` selected and (with ``apply``) archived."""
@@ -107,6 +187,10 @@ class PruneResult:
     action_id: str | None = None
     status: str = "dry-run"
     batches: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+    kg_asserted: int = 0
+    needs_confirmation: bool = False
+    """Whether applying this selection needs a curator's confirmation (:class:`PrunePlan`)."""
     triples: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,16 +198,35 @@ class PruneResult:
         return asdict(self)
 
 
+Confirm = bool | Callable[[PrunePlan], bool]
+"""``True``: confirmed in advance; ``False``: not confirmed; a callable is asked with the plan."""
+
+
+def _check_applicable(rows: list[dict[str, Any]], plan: PrunePlan, confirm: Confirm) -> None:
+    """Refuse, before anything is written, a selection that cannot be archived or is not confirmed."""
+    clash = next((r for r in rows if RESERVED_KEYS & set(r["keys"])), None)
+    if clash is not None:
+        raise CurationError(f"{clash['head']} -[{clash['type']}]-> {clash['tail']} has a property named "
+                            f"{sorted(RESERVED_KEYS & set(clash['keys']))[0]!r}, reserved by the archive")
+    if plan.needs_confirmation and confirm is not True:
+        if not callable(confirm):
+            raise ConfirmationRequired(plan)
+        if confirm(plan) is not True:
+            raise ConfirmationRequired(plan, declined=True)
+
+
 def prune(client: GraphClient, criteria: PruneCriteria, *, actor: str, reason: str, apply: bool = False,
-          batch_size: int = 1000, on_batch: Callable[[int], None] | None = None,
+          confirm: Confirm = False, batch_size: int = 1000, on_batch: Callable[[int], None] | None = None,
           progress: Callable[[str, int], Callable[[int], None]] | None = None) -> PruneResult:
     """Archive and delete the relationships ``criteria`` selects (a dry run unless ``apply``).
 
-    ``on_batch(n)`` is called after each committed batch; ``progress`` is a bar factory
-    (:func:`graph.progress.progress_bars`).
+    An applied prune whose :class:`PrunePlan` needs confirmation runs only if ``confirm`` is ``True``
+    or, called with the plan, returns ``True``. ``on_batch(n)`` is called after each committed batch;
+    ``progress`` is a bar factory (:func:`graph.progress.progress_bars`).
 
     Raises:
-        CurationError: Missing actor or reason, or a selected relationship holds a reserved key.
+        ConfirmationRequired: Applying needs confirmation and ``confirm`` did not give it (nothing written).
+        CurationError: Missing actor or reason, too many matches, or a selected relationship holds a reserved key.
     """
     _check_actor(actor, reason)
     if batch_size < 1:
@@ -132,17 +235,16 @@ def prune(client: GraphClient, criteria: PruneCriteria, *, actor: str, reason: s
     if len(rows) > MAX_PRUNE:
         raise CurationError(f"more than {MAX_PRUNE:,} relationships match {criteria.to_json()}; narrow the criteria "
                             "(--type, --origin, a lower --below) and prune in steps")
+    plan = PrunePlan.of(rows)
     shown = [{k: r[k] for k in ("head", "type", "tail", "confidence", "kg_sources", "record_count")} for r in rows]
-    result = PruneResult(json.loads(criteria.to_json()), apply, len(rows), triples=shown)
+    result = PruneResult(json.loads(criteria.to_json()), apply, len(rows), by_type=plan.by_type,
+                         kg_asserted=plan.kg_asserted, needs_confirmation=plan.needs_confirmation, triples=shown)
     if not apply:
         return result
     if not rows:
         result.status = "nothing to prune"
         return result
-    clash = next((r for r in rows if RESERVED_KEYS & set(r["keys"])), None)
-    if clash is not None:
-        raise CurationError(f"{clash['head']} -[{clash['type']}]-> {clash['tail']} has a property named "
-                            f"{sorted(RESERVED_KEYS & set(clash['keys']))[0]!r}, reserved by the archive")
+    _check_applicable(rows, plan, confirm)
     action_id = _new_id("prune")
     client.write("curator/start_action", id=action_id, kind="prune", criteria=criteria.to_json(), actor=actor,
                  reason=reason, target=None)
@@ -201,8 +303,48 @@ def merge_candidate(client: GraphClient, candidate: str, into: str, *, actor: st
     return {"action_id": action_id, "moved": moved, **details}
 
 
+def _check_pending(action_id: str, pending: list[dict[str, Any]]) -> None:
+    bad = [p for p in pending if p["type"] not in ALLOWED_TYPES]
+    if bad:
+        raise CurationError(f"archived type {bad[0]['type']!r} is not an allowed relationship type")
+    gone = [p for p in pending if not (p["head_exists"] and p["tail_exists"])]
+    if gone:
+        raise CurationError(f"cannot restore {action_id}: {len(gone)} archived triple(s) lost an endpoint since, "
+                            f"e.g. {gone[0]['head']} -[{gone[0]['type']}]-> {gone[0]['tail']}; nothing changed")
+    clashes = [p for p in pending if p["conflict"]]
+    if clashes:
+        listed = "; ".join(f"{p['head']} -[{p['type']}]-> {p['tail']}" for p in clashes[:5])
+        raise CurationError(f"cannot restore {action_id}: {len(clashes)} relationship(s) were re-created since "
+                            f"it ran ({listed}); prune them again or delete them first; nothing changed")
+
+
+def _restore_pruned(client: GraphClient, action_id: str, restore_id: str) -> tuple[int, int]:
+    """Re-create the archived triples and recompute the evidence that changed meanwhile, in one transaction.
+
+    Returns:
+        The relationships restored, and how many of them had their record evidence recomputed.
+    """
+    text = query("curator/restore_pruned")
+
+    @unit_of_work(metadata=client.metadata("curator/restore_pruned", action=action_id))
+    def work(tx: ManagedTransaction) -> tuple[int, int]:
+        row = tx.run(text, action_id=action_id, restore_id=restore_id).single()
+        if row is None:
+            return 0, 0
+        facts = [{"key": s["key"], "head": s["head"], "tail": s["tail"], "type": s["type"], "extractor": x}
+                 for s in row["stale"] for x in s["extractors"]]
+        recompute_record_evidence(tx, facts)
+        return int(row["restored"]), len(row["stale"])
+
+    with client.session() as session:
+        return session.execute_write(work)
+
+
 def restore(client: GraphClient, action_id: str, *, actor: str, reason: str = "restore") -> dict[str, Any]:
     """Undo a prune or a merge; a second call finds nothing left and changes nothing.
+
+    A restored relationship whose relation mentions changed while it was suppressed has its record
+    evidence recomputed from all of them (``recomputed`` counts those relationships).
 
     Raises:
         CurationError: Unknown action, an action that cannot be undone (a restore), or conflicts (listed).
@@ -215,36 +357,44 @@ def restore(client: GraphClient, action_id: str, *, actor: str, reason: str = "r
     if action["kind"] not in ("prune", "merge"):
         raise CurationError(f"{action_id!r} is a {action['kind']} action; only prune and merge actions can be undone")
     if action["status"] == "restored" or (action["kind"] == "prune" and not action["pending"]):
-        return {"action_id": action_id, "kind": action["kind"], "restored": 0, "restore_id": None,
+        return {"action_id": action_id, "kind": action["kind"], "restored": 0, "recomputed": 0, "restore_id": None,
                 "note": f"nothing to restore: already restored by {action['restored_by']}"
                 if action["restored_by"] else "nothing to restore"}
     if action["kind"] == "prune":
-        pending = action["pending"]
-        bad = [p for p in pending if p["type"] not in ALLOWED_TYPES]
-        if bad:
-            raise CurationError(f"archived type {bad[0]['type']!r} is not an allowed relationship type")
-        gone = [p for p in pending if not (p["head_exists"] and p["tail_exists"])]
-        if gone:
-            raise CurationError(f"cannot restore {action_id}: {len(gone)} archived triple(s) lost an endpoint since, "
-                                f"e.g. {gone[0]['head']} -[{gone[0]['type']}]-> {gone[0]['tail']}; nothing changed")
-        clashes = [p for p in pending if p["conflict"]]
-        if clashes:
-            listed = "; ".join(f"{p['head']} -[{p['type']}]-> {p['tail']}" for p in clashes[:5])
-            raise CurationError(f"cannot restore {action_id}: {len(clashes)} relationship(s) were re-created since "
-                                f"it ran ({listed}); prune them again or delete them first; nothing changed")
+        _check_pending(action_id, action["pending"])
     restore_id = _new_id("restore")
     client.write("curator/start_action", id=restore_id, kind="restore", criteria=json.dumps({"action": action_id}),
                  actor=actor, reason=reason, target=action_id)
     if action["kind"] == "prune":
-        out, _ = client.write("curator/restore_pruned", action_id=action_id, restore_id=restore_id)
+        count, recomputed = _restore_pruned(client, action_id, restore_id)
     else:
         details = json.loads(action["details"] or "{}")
         out, _ = client.write("curator/unmerge_candidate", action_id=action_id, candidate=details["candidate"],
                               into=details["into"], alias_added=bool(details.get("alias_added")),
                               restore_id=restore_id)
-    count = int(out[0]["restored" if action["kind"] == "prune" else "moved"]) if out else 0
+        count, recomputed = (int(out[0]["moved"]) if out else 0), 0
     client.write("curator/finish_action", id=restore_id, status="done", details=None)
-    return {"action_id": action_id, "kind": action["kind"], "restored": count, "restore_id": restore_id}
+    return {"action_id": action_id, "kind": action["kind"], "restored": count, "recomputed": recomputed,
+            "restore_id": restore_id}
+
+
+def list_suppressed(client: GraphClient, type_: str | None = None, limit: int = 10_000) -> list[dict[str, Any]]:
+    """Relationships a prune removed and the watcher keeps from coming back, newest prune first.
+
+    Each row: ``head``, ``type``, ``tail``, ``action_id``, ``pruned_at`` (text), ``actor``, ``reason``,
+    ``arrived`` (relation mentions of the fact created since the prune) and ``arrived_records``.
+
+    Raises:
+        CurationError: An unknown type or a limit below 1.
+    """
+    if type_ is not None and type_ not in ALLOWED_TYPES:
+        raise CurationError(f"unknown relationship type {type_!r}; one of: {', '.join(sorted(ALLOWED_TYPES))}")
+    if limit < 1:
+        raise CurationError(f"limit must be at least 1, got {limit}")
+    rows = client.read("curator/list_suppressed", type=type_, limit=limit)
+    for row in rows:
+        row["pruned_at"] = str(row["pruned_at"])
+    return rows
 
 
 def curation_log(client: GraphClient, limit: int = 100) -> list[dict[str, Any]]:

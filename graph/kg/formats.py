@@ -1,8 +1,8 @@
 """Readers for the KG source formats: ``qasystem``, ``xywy`` and ``triples`` (``cmekg``: :mod:`graph.kg.cmekg`).
 
-Each reader turns a file into *units* (a line, or a disease record) of concepts and triples. A
-unit that cannot be read comes back as a :class:`~graph.kg.model.KGFormatError` value, naming file,
-line and field, so the caller can stop at the first one or skip and count them.
+Each reader turns a file into *units* (a JSON line, a CSV record, or a disease record) of concepts
+and triples. A unit that cannot be read comes back as a :class:`~graph.kg.model.KGFormatError` value,
+naming file, line and field, so the caller can stop at the first one or skip and count them.
 
 - ``qasystem``: QASystemOnMedicalKG, one disease per JSON line (``name``, ``desc``, ``symptom``,
   ``acompany``, ``cure_department``, ``common_drug``, ``recommand_drug``, ``drug_detail``, ``check``,
@@ -11,7 +11,9 @@ line and field, so the caller can stop at the first one or skip and count them.
   ``gaishu_info``, ``cause_info``, ``prevent_info``, ``symptom_data``, ``inspect_info``,
   ``nursing_info`` and ``food_info``; a folder reads every ``medical_*.json[.gz]`` in it.
 - ``triples``: CSV or TSV with columns ``head, head_type, relation, tail, tail_type[, source,
-  confidence]``; an optional header row starting with ``head``.
+  confidence]``; an optional header row starting with ``head``; blank lines and ``#`` comment lines
+  between records. Parsed as CSV (a quoted field may span lines, which makes the record invalid: a
+  field is one line), and errors name the line a record starts on.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from graph.kg.model import (
     clean_name,
 )
 
-__all__ = ["FORMATS", "KGFormat", "Unit", "detect_encoding", "read_units", "source_files"]
+__all__ = ["FORMATS", "KGFormat", "Unit", "detect_encoding", "json_problem", "read_units", "source_files"]
 
 KGFormat = Literal["qasystem", "xywy", "triples", "cmekg"]
 FORMATS: tuple[str, ...] = ("qasystem", "xywy", "triples", "cmekg")
@@ -121,18 +123,34 @@ def detect_encoding(lines: list[bytes]) -> str:
     return "utf-8"
 
 
-def _decoded_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str | KGFormatError]]:
-    lines = _read_bytes(path).split(b"\n")
-    if lines and lines[0].startswith(b"\xef\xbb\xbf"):
-        lines[0] = lines[0][3:]
+def _decoded_lines(path: Path, encoding: str | None) -> Iterator[tuple[int, str, KGFormatError | None]]:
+    """``(line number, text with its line break, decoding error or None)`` of every physical line.
+
+    Lines end at a line feed only (a carriage return before it stays in the text, as CSV wants it). A
+    line that does not decode comes back with its bad bytes replaced (U+FFFD) and the error, so a
+    reader can reject the whole record the line belongs to.
+    """
+    data = _read_bytes(path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    lines = data.split(b"\n")
     chosen = encoding or detect_encoding(lines)
     for number, raw in enumerate(lines, start=1):
+        ending = "\n" if number < len(lines) else ""
+        if not raw and not ending:
+            return
         try:
-            yield number, raw.decode(chosen).rstrip("\r")
+            yield number, raw.decode(chosen) + ending, None
         except UnicodeDecodeError as exc:
-            yield number, KGFormatError(SourceLocation(str(path), number),
-                                        f"not valid {chosen} (byte {raw[exc.start]:#04x} at column "
-                                        f"{exc.start + 1}); pass --encoding if the file uses another")
+            error = KGFormatError(SourceLocation(str(path), number),
+                                  f"not valid {chosen} (byte {raw[exc.start]:#04x} at column {exc.start + 1}); "
+                                  "pass --encoding if the file uses another")
+            yield number, raw.decode(chosen, errors="replace") + ending, error
+
+
+def json_problem(exc: json.JSONDecodeError) -> str:
+    """``exc`` as ``<reason> at column <n>``, without the doubled "at" of reasons such as "... starting at"."""
+    return f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -217,18 +235,25 @@ def _qasystem_unit(record: Any, location: SourceLocation) -> Unit:
     return unit
 
 
+def _one_line_hint(line: str) -> str:
+    if line.strip() in ("{", "[", "}", "]", "},", "],"):
+        return " (a JSON document spread over lines? JSON Lines holds one record per line)"
+    return ""
+
+
 def _read_qasystem(path: Path, encoding: str | None) -> Iterator[Unit | KGFormatError]:
-    for number, line in _decoded_lines(path, encoding):
-        if isinstance(line, KGFormatError):
-            yield line
+    # a JSON string holds no raw line break, so in JSON Lines a record is exactly one physical line
+    for number, line, bad in _decoded_lines(path, encoding):
+        if bad is not None:
+            yield bad
             continue
         if not line.strip():
             continue
         location = SourceLocation(str(path), number)
         try:
-            record = json.loads(line)
+            record = json.loads(line.rstrip("\r\n"))
         except json.JSONDecodeError as exc:
-            yield KGFormatError(location, f"malformed JSON ({exc.msg} at column {exc.colno})")
+            yield KGFormatError(location, f"malformed JSON ({json_problem(exc)}){_one_line_hint(line)}")
             continue
         try:
             yield _qasystem_unit(record, location)
@@ -293,17 +318,19 @@ def _xywy_unit(record: Any, location: SourceLocation) -> Unit:
 
 
 def _read_xywy(path: Path, encoding: str | None) -> Iterator[Unit | KGFormatError]:
+    raw = _read_bytes(path)
     try:
-        text = _read_bytes(path).decode(encoding or "utf-8-sig")
+        text = raw.decode(encoding or "utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = _read_bytes(path)[: exc.start].count(b"\n") + 1
-        yield KGFormatError(SourceLocation(str(path), line), f"not valid {encoding or 'UTF-8'}")
+        line = raw[: exc.start].count(b"\n") + 1
+        yield KGFormatError(SourceLocation(str(path), line),
+                            f"not valid {encoding or 'UTF-8'} (byte {raw[exc.start]:#04x} at offset {exc.start}); "
+                            "pass --encoding if the file uses another")
         return
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        yield KGFormatError(SourceLocation(str(path), exc.lineno),
-                            f"malformed JSON ({exc.msg} at column {exc.colno})")
+        yield KGFormatError(SourceLocation(str(path), exc.lineno), f"malformed JSON ({json_problem(exc)})")
         return
     if not isinstance(data, dict):
         yield KGFormatError(SourceLocation(str(path), 1), "expected one JSON object keyed by index")
@@ -330,7 +357,61 @@ def _label(value: str, location: SourceLocation) -> str:
     return label
 
 
-def _triple_unit(row: list[str], location: SourceLocation) -> Unit:
+@dataclass
+class _RecordSpan:
+    """The physical lines the CSV reader consumed for the record being read."""
+
+    start: int = 0
+    end: int = 0
+    bad: KGFormatError | None = None
+
+
+def _record_lines(path: Path, encoding: str | None, span: _RecordSpan) -> Iterator[str]:
+    """Lines for :func:`csv.reader`, noting in ``span`` where the current record starts and ends.
+
+    The caller resets ``span.start`` to 0 before asking for a record; the first line pulled after
+    that starts it. Blank and ``#`` comment lines are skipped only there, never inside a quoted field.
+    """
+    for number, line, bad in _decoded_lines(path, encoding):
+        if not span.start:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            span.start = number
+        span.end = number
+        span.bad = span.bad or bad
+        yield line
+
+
+def _triple_records(path: Path, encoding: str | None) -> Iterator[tuple[list[str], SourceLocation, int]
+                                                                    | KGFormatError]:
+    """Every CSV/TSV record of a triples file, with where it starts and the line it ends on.
+
+    The file is parsed as CSV, not line by line: a quoted field may hold a line break, and then the
+    record spans lines. A record with an undecodable byte or malformed quoting comes back whole as
+    one error at the line it starts on.
+    """
+    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") or path.name.endswith(".tsv.gz") else ","
+    kind = "TSV" if delimiter == "\t" else "CSV"
+    span = _RecordSpan()
+    reader = csv.reader(_record_lines(path, encoding, span), delimiter=delimiter, strict=True)
+    while True:
+        span.start, span.bad = 0, None
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            read = f" (the record starts here and was read to line {span.end})" if span.end > span.start else ""
+            yield KGFormatError(SourceLocation(str(path), span.start), f"malformed {kind}: {exc}{read}")
+            continue
+        if span.bad is not None and span.bad.location.line != span.start:
+            yield KGFormatError(SourceLocation(str(path), span.start),
+                                f"on line {span.bad.location.line} of this record: {span.bad.reason}")
+        else:
+            yield span.bad or (row, SourceLocation(str(path), span.start), span.end)
+
+
+def _triple_unit(row: list[str], location: SourceLocation, end: int) -> Unit:
     if len(row) not in (5, 6, 7):
         raise KGFormatError(location, f"expected 5 to 7 columns ({', '.join(_TRIPLE_COLUMNS)}), "
                                       f"got {len(row)}")
@@ -339,6 +420,11 @@ def _triple_unit(row: list[str], location: SourceLocation) -> Unit:
     def at(name: str) -> SourceLocation:
         return SourceLocation(location.file, location.line, name)
 
+    for name, value in cells.items():
+        if "\n" in value or "\r" in value:
+            what = "a concept name" if name in ("head", "tail") else f"the {name}"
+            raise KGFormatError(at(name), f"a line break inside a quoted field (the record spans lines "
+                                          f"{location.line}-{end}); {what} must be one line")
     head_label = _label(cells["head_type"], at("head_type"))
     tail_label = _label(cells["tail_type"], at("tail_type"))
     relation = cells["relation"].strip().upper()
@@ -366,26 +452,18 @@ def _triple_unit(row: list[str], location: SourceLocation) -> Unit:
 
 
 def _read_triples(path: Path, encoding: str | None) -> Iterator[Unit | KGFormatError]:
-    delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") or path.name.endswith(".tsv.gz") else ","
     first_row = True
-    for number, line in _decoded_lines(path, encoding):
-        if isinstance(line, KGFormatError):
-            yield line
+    for record in _triple_records(path, encoding):
+        if isinstance(record, KGFormatError):
+            yield record
             continue
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        location = SourceLocation(str(path), number)
-        try:
-            row = next(csv.reader([line], delimiter=delimiter, strict=True))
-        except csv.Error as exc:
-            yield KGFormatError(location, f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}")
-            continue
+        row, location, end = record
         if first_row and row and row[0].strip().lower() == "head":
             first_row = False
             continue
         first_row = False
         try:
-            yield _triple_unit(row, location)
+            yield _triple_unit(row, location, end)
         except KGFormatError as exc:
             yield exc
 

@@ -88,11 +88,11 @@ class LoadConfig(BaseModel):
 
 
 class KGLoadError(ValueError):
-    """The source has invalid lines and ``skip_invalid`` is off; nothing was written."""
+    """The source has invalid records and ``skip_invalid`` is off; nothing was written."""
 
     def __init__(self, error: KGFormatError, more: int) -> None:
-        extra = f" (and {more} more invalid lines; --skip-invalid skips and counts them)" if more else (
-            " (--skip-invalid skips and counts such lines)")
+        extra = f" (and {more} more invalid records; --skip-invalid skips and counts them)" if more else (
+            " (--skip-invalid skips and counts such records)")
         super().__init__(f"{error}{extra}")
         self.error = error
         self.more = more

@@ -38,6 +38,7 @@ from neo4j import ManagedTransaction, unit_of_work
 
 from graph.db.connection import GraphClient, chunks
 from graph.db.queries import query
+from graph.kg.formats import json_problem
 from graph.watch.config import IngestConfig
 from graph.watch.records import text_problem, text_sha256
 
@@ -95,25 +96,49 @@ def _check_id(raw: object, where: str) -> str:
     value = str(raw).strip()
     if not value:
         raise ValueError(f"{where} field 'id': empty")
-    if len(value) > MAX_ID_LENGTH or text_problem(value, MAX_ID_LENGTH) is not None:
-        raise ValueError(f"{where} field 'id': not a usable id ({text_problem(value, MAX_ID_LENGTH) or 'too long'})")
+    if len(value) > MAX_ID_LENGTH:
+        raise ValueError(f"{where} field 'id': {len(value):,} characters long, over the limit of "
+                         f"{MAX_ID_LENGTH} characters for an id")
+    problem = text_problem(value, MAX_ID_LENGTH)
+    if problem is not None:
+        raise ValueError(f"{where} field 'id': not a usable id ({problem})")
     return value
 
 
-def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """``(line number, object)``, or ``(line number, error message)`` for a line that is not an object."""
+def _not_utf8(data: bytes, exc: UnicodeDecodeError, offset: int = 0) -> str:
+    """Why ``data`` (starting at byte ``offset`` of its file) is not UTF-8, and what to do about it."""
+    hint = ""
     try:
-        content = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        yield 0, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
-        return
-    for number, line in enumerate(content.split("\n"), start=1):
+        data.decode("gb18030")
+        hint = " (the bytes read as GBK: iconv -f GBK -t UTF-8)"
+    except UnicodeDecodeError:
+        pass
+    return (f"not UTF-8 (byte {data[exc.start]:#04x} at file offset {offset + exc.start}); "
+            f"convert it to UTF-8{hint}")
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """``(line number, object)``, or ``(line number, error message)`` for a line that is not an object.
+
+    A JSON string holds no raw line break, so each record is exactly one line (ended by LF, CRLF or CR);
+    lines are decoded one by one, so a line that is not UTF-8 is named with its first bad byte.
+    """
+    data = path.read_bytes()
+    offset = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    for number, raw in enumerate(data[offset:].splitlines(keepends=True), start=1):
+        start, offset = offset, offset + len(raw)
+        raw = raw.rstrip(b"\r\n")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, _not_utf8(raw, exc, start)
+            continue
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield number, f"not JSON ({exc.msg} at column {exc.colno})"
+            yield number, f"not JSON ({json_problem(exc)})"
             continue
         yield number, obj if isinstance(obj, dict) else f"expected a JSON object, got {type(obj).__name__}"
 
@@ -152,10 +177,13 @@ def _read_texts(path: Path, max_chars: int) -> Iterator[IngestRow | str]:
         return
     for file in files:
         rid = file.stem if file == path else file.relative_to(path).with_suffix("").as_posix()
+        data = file.read_bytes()
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
         try:
-            text = file.read_text(encoding="utf-8-sig")
+            text = data[bom:].decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+            line = data[:bom + exc.start].count(b"\n") + 1
+            yield f"{file}:{line}: {_not_utf8(data[bom:], exc, bom)}"
             continue
         problem = text_problem(text, max_chars)
         yield f"{file}: {problem}" if problem else IngestRow(rid, text, None, str(file))

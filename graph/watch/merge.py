@@ -6,7 +6,8 @@ The transaction (a function the driver may retry, so every write is a MERGE on a
 2. supersede the records' current facts that this processing did not produce again;
 3. merge candidate concepts, mentions, links and relation mentions;
 4. recompute the record evidence (``sources``, ``record_count``, ``evidence_count``, ``confidence``)
-   of every concept-level relationship whose current relation mentions changed;
+   of every concept-level relationship whose current relation mentions changed, except one a curator
+   pruned: its relation mentions are kept, but it is not created again until the prune is restored;
 5. mark the records DONE.
 
 So a record is DONE if and only if its facts are in the graph; a batch that fails leaves the graph
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,7 +33,7 @@ from graph.db.queries import query
 from graph.kg.relations import static_relationship_statement
 from graph.watch.facts import BatchRows
 
-__all__ = ["WriteOutcome", "write_batch"]
+__all__ = ["WriteOutcome", "recompute_record_evidence", "write_batch"]
 
 
 @dataclass
@@ -70,9 +71,18 @@ def _keep(rows: list[dict[str, Any]], owned: set[str], key: str = "record_id") -
     return QuietRows(row for row in rows if row[key] in owned)
 
 
-def _update_facts(tx: ManagedTransaction, text: str, facts: dict[tuple[str, str], dict[str, Any]]) -> int:
+def recompute_record_evidence(tx: ManagedTransaction, facts: Iterable[dict[str, Any]]) -> int:
+    """Recompute the record evidence of concept-level relationships inside ``tx``; returns the rows sent.
+
+    Args:
+        tx: The write transaction.
+        facts: ``{key, head, tail, type, extractor}`` rows, one per relationship and relation extractor.
+            A relationship a curator pruned (and has not restored) is not created again
+            (``internal/update_record_relationships``).
+    """
+    text = query("internal/update_record_relationships")
     by_type: dict[str, list[dict[str, Any]]] = {}
-    for row in facts.values():
+    for row in facts:
         by_type.setdefault(row["type"], []).append(row)
     updated = 0
     for rel_type, rows in sorted(by_type.items()):
@@ -85,7 +95,7 @@ def write_batch(client: GraphClient, run_id: str, worker: str, rows: BatchRows) 
     """Write one batch's facts and mark its records DONE, atomically."""
     texts = {name: query(f"internal/{name}") for name in (
         "lock_claimed_emrs", "supersede_record_facts", "merge_candidate_concepts", "merge_mentions",
-        "merge_links", "merge_relation_mentions", "update_record_relationships", "mark_emrs_done")}
+        "merge_links", "merge_relation_mentions", "mark_emrs_done")}
 
     @unit_of_work(metadata=client.metadata("internal/mark_emrs_done", worker=worker, run=run_id))
     def work(tx: ManagedTransaction) -> WriteOutcome:
@@ -133,7 +143,7 @@ def write_batch(client: GraphClient, run_id: str, worker: str, rows: BatchRows) 
                                            "extractor": extractor}
         with clock("relationships"):
             if facts:
-                out.facts_updated = _update_facts(tx, texts["update_record_relationships"], facts)
+                out.facts_updated = recompute_record_evidence(tx, facts.values())
         with clock("done"):
             done = tx.run(texts["mark_emrs_done"], rows=records, run_id=run_id).single()["done"]
         if done != len(records):  # cannot happen while the locks are held; never report a record DONE wrongly

@@ -1,4 +1,7 @@
-"""Running the enabled extractors over a batch: NER (merged by the overlap rule), then links, then relations.
+"""Running the enabled extractors over a batch: NER (merged by the overlap rule), assertions, links, relations.
+
+Assertion plugins see the merged spans; where two assert the same span, the first in run order (by
+extractor id) wins, as for links. Link and relation plugins see the spans with their assertions.
 
 Every result is checked against its record (:func:`extractor.plugin.validate_result`) before it can
 reach the graph: a plugin that returns another record's result, offsets outside the text, a span
@@ -80,6 +83,7 @@ def run_extractors(records: Sequence[ExtractionRecord], extractors: Sequence[Loa
     """
     timings: dict[str, float] = {}
     ner = [x for x in extractors if x.stored.kind == "ner"]
+    asserters = [x for x in extractors if x.stored.kind == "assertion"]
     linkers = [x for x in extractors if x.stored.kind == "link"]
     relators = [x for x in extractors if x.stored.kind == "relation"]
     facts = [RecordFacts(r.id, sha) for r, sha in zip(records, shas, strict=True)]
@@ -90,6 +94,12 @@ def run_extractors(records: Sequence[ExtractionRecord], extractors: Sequence[Loa
     timings["merge"] = time.perf_counter() - started
     current = [replace(r, spans=tuple(span for _, span in fact.spans)) for r, fact in zip(records, facts, strict=True)]
     known = [frozenset(span.key for span in r.spans) for r in current]
+    for x in asserters:
+        for i, result in enumerate(_call(x, current, timings, known)):
+            for item in result.assertions:
+                facts[i].assertions.setdefault(tuple(item.span), (x.id, item.assertion))
+    current = [replace(r, assertions={key: a for key, (_, a) in facts[i].assertions.items()})
+               for i, r in enumerate(current)]
     first_link: list[dict[tuple, Any]] = [{} for _ in records]
     for x in linkers:
         for i, result in enumerate(_call(x, current, timings, known)):

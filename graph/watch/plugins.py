@@ -11,6 +11,10 @@ Registering the same name, version and config again changes nothing; another con
 ``name@version`` is refused (facts name the extractor id, so its meaning must not change: bump the
 version, or pass ``replace`` for a plugin that has not written anything yet).
 
+:data:`DEFAULT_PLUGINS` (the ``context-assertion`` rules) are on by default: :func:`register_defaults`
+stores and enables each one whose kind the graph has no extractor of yet (enabled or not, so a user who
+disabled it keeps it disabled); ``medkg plugins register --enable`` and the demo call it.
+
 Example:
     >>> register_plugin(client, "gazetteer-ner", enable=True)  # doctest: +SKIP
     StoredExtractor(id='gazetteer-ner@1', ...)
@@ -29,8 +33,13 @@ from extractor.plugin import KIND_ORDER
 from extractor.plugins.registry import UnknownPluginError, build_plugin, find_spec, load_class
 from graph.db.connection import GraphClient
 
-__all__ = ["PluginError", "StoredExtractor", "enabled_extractors", "get_extractor", "list_extractors", "load_plugin",
-           "register_plugin", "relation_config", "set_enabled", "tagger_config"]
+__all__ = ["DEFAULT_PLUGINS", "PluginError", "StoredExtractor", "enabled_extractors", "get_extractor",
+           "list_extractors", "load_plugin", "register_defaults", "register_plugin", "relation_config", "set_enabled",
+           "tagger_config"]
+
+
+#: Plugins a graph runs unless told otherwise: without assertions, negated findings count as evidence.
+DEFAULT_PLUGINS: tuple[str, ...] = ("context-assertion",)
 
 
 class PluginError(ValueError):
@@ -69,7 +78,7 @@ def _kind_rank(extractor: StoredExtractor) -> tuple[int, str]:
 
 
 def list_extractors(client: GraphClient) -> list[StoredExtractor]:
-    """Every stored extractor, in run order (kind: ner, link, relation; then id)."""
+    """Every stored extractor, in run order (kind: ner, assertion, link, relation; then id)."""
     return sorted((StoredExtractor.from_row(r) for r in client.read("internal/list_extractors")), key=_kind_rank)
 
 
@@ -177,6 +186,25 @@ def register_plugin(client: GraphClient, name: str, version: str | None = None,
                            kind=spec.kind, entry_point=spec.entry_point, config=stored_config,
                            artifact_sha256=artifact, enabled=enable, note=note)
     return StoredExtractor.from_row(rows[0])
+
+
+def register_defaults(client: GraphClient) -> list[StoredExtractor]:
+    """Store and enable each of :data:`DEFAULT_PLUGINS` whose kind no stored extractor has; returns those stored.
+
+    Raises:
+        PluginError: A default plugin cannot be registered (not installed, a missing artifact).
+    """
+    kinds = {e.kind for e in list_extractors(client)}
+    added = []
+    for name in DEFAULT_PLUGINS:
+        try:
+            kind = find_spec(name).kind
+        except UnknownPluginError as exc:
+            raise PluginError(str(exc)) from exc
+        if kind not in kinds:
+            added.append(register_plugin(client, name, enable=True))
+            kinds.add(kind)
+    return added
 
 
 def set_enabled(client: GraphClient, extractor_id: str, enabled: bool) -> StoredExtractor:

@@ -4,7 +4,9 @@
 (or ``max_batches``, or a stop request) and returns a :class:`CycleResult`. A batch whose extraction
 or write fails is retried record by record; a record that fails is given back with a backoff and
 becomes FAILED (with its error) once it has used ``max_attempts``; a record whose text cannot be
-processed (empty, not a string, control characters, too long) is FAILED at once. When the database
+processed (empty, control characters, too long) is FAILED at once; a node that is not a record at all
+(no string id, a shared id, no string text) is set INVALID by the claim and never reaches a batch
+(see :mod:`graph.watch.claims`), so no outside writer can stop the queue. When the database
 is unreachable the worker waits and retries with backoff (up to ``db_retry_seconds``) and finishes
 the batch once it is back. A stop request (SIGTERM/SIGINT in the CLI) lets the current batch
 finish, gives back what it did not start, and ends the cycle.
@@ -85,10 +87,12 @@ class CycleResult:
     relations_changed: int = 0
     candidates_created: int = 0
     abandoned_failed: int = 0
+    invalid: int = 0
     adopted: int = 0
     db_waits: int = 0
     stopped: bool = False
     runs: list[str] = field(default_factory=list)
+    lost_runs: list[str] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
@@ -225,7 +229,9 @@ class Watcher:
             run_id = new_run_id()
             claim = self._db("claiming", lambda run_id=run_id: claim_batch(self.client, self.config, result.extractors,
                                                                           self.device, run_id=run_id), result)
-            result.abandoned_failed += claim.abandoned_failed
+            self._note_claim(claim, result)
+            if not claim.records and claim.invalid:
+                continue  # the candidates were all malformed and are out of the queue now: claim again
             if not claim.records:
                 # nothing claimable, or another worker locked every candidate first: look again
                 result.adopted += self._db("adopting records", lambda: adopt_new(self.client), result)
@@ -248,6 +254,19 @@ class Watcher:
                 self._finish(*self._commit(prepared), extractors, result)
         if pending is not None:
             self._finish(*pending.result(), extractors, result)
+
+    @staticmethod
+    def _note_claim(claim: Claim, result: CycleResult) -> None:
+        """Count what the claim transaction did besides claiming: abandoned, invalid, lost runs."""
+        result.abandoned_failed += claim.abandoned_failed
+        result.invalid += len(claim.invalid)
+        result.lost_runs.extend(claim.lost_runs)
+        for bad in claim.invalid:
+            log.warning("EMR node %r is INVALID, not claimed: %s", bad["node"], bad["error"],
+                        extra={"event": "record_invalid", "record": bad["node"], "error": bad["error"]})
+        for run_id in claim.lost_runs:
+            log.warning("run %s closed as lost: its worker stopped and its records are gone", run_id,
+                        extra={"event": "run_lost", "run": run_id})
 
     def _prepare(self, claim: Claim, extractors: list[LoadedExtractor], result: CycleResult) -> _Prepared:
         """Check the texts and run the extractors over one claimed batch (no database access)."""
@@ -312,6 +331,11 @@ class Watcher:
             failed += more_failed
         error = str(prep.error) if prep.error is not None else None
         status = "done" if len(done_ids) == len(claim.records) else ("failed" if not done_ids else "partial")
+        lost = len(outcome.lost_ids) if outcome is not None else 0
+        if not done_ids and lost and not failed and not released:
+            # past its lease, every record was taken over by another run: this worker was slow, not wrong
+            status, error = "lost", error or f"lost: {lost} of its {len(claim.records)} records were taken " \
+                                             "over by other runs after its lease expired"
         if self.stop.is_set() and released:
             status = "interrupted"
         for key, value in timings.items():

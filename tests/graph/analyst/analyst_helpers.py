@@ -62,14 +62,24 @@ def build_processed_graph(client: GraphClient) -> GraphClient:
         for name in ("gazetteer-ner", "odd-symptom-ner", "kg-linker", "cooccurrence-relations"):
             register_plugin(client, name, enable=True)
         ingest_path(client, REPO / "data" / "sample" / "emr.jsonl", IngestConfig(format="ccks"))
-        with client.session() as session:
-            for rid in ("odd-1", "odd-2"):
-                session.run("CREATE (:EMR {id: $id, text: $text})", id=rid, text=ODD).consume()
-        result = run_watcher_once(client, WatchConfig(device="cpu", backoff_seconds=0.0, batch_size=4))
-        assert result.done == 10 and result.failed == 0
     finally:
         unregister_class(spec.id)
+    with client.session() as session:
+        for rid in ("odd-1", "odd-2"):
+            session.run("CREATE (:EMR {id: $id, text: $text})", id=rid, text=ODD).consume()
+    assert watch_once(client) == 10
     return client
+
+
+def watch_once(client: GraphClient) -> int:
+    """One watcher cycle with the plugins :func:`build_processed_graph` stored; returns the records done."""
+    spec = register_class(OddSymptom)
+    try:
+        result = run_watcher_once(client, WatchConfig(device="cpu", backoff_seconds=0.0, batch_size=4))
+    finally:
+        unregister_class(spec.id)
+    assert result.failed == 0
+    return result.done
 
 
 def graph_dump(client: GraphClient, *, skip: tuple[str, ...] = ()) -> list[str]:

@@ -1,17 +1,21 @@
-"""Curators: list, prune (dry run, batches, audit), restore exactly and idempotently, merge candidates, conflicts."""
+"""Curators: list, prune (dry run, batches, audit, confirmation), restore exactly and idempotently, merge candidates,
+conflicts, and pruned facts that stay pruned while the watcher goes on."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
-from analyst_helpers import build_processed_graph, graph_dump
+from analyst_helpers import build_processed_graph, graph_dump, watch_once
 
 from graph.curate.actions import (
+    ConfirmationRequired,
     CurationError,
     PruneCriteria,
+    PrunePlan,
     curation_log,
     list_low_confidence,
+    list_suppressed,
     merge_candidate,
     prune,
     restore,
@@ -129,7 +133,7 @@ def test_restore_refuses_a_relationship_recreated_since(processed: GraphClient):
     done = prune(client, PruneCriteria(below=0.5, type="TREATED_WITH"), actor="dr.li", reason="x", apply=True)
     assert done.pruned > 0
     head, tail = done.triples[0]["head"], done.triples[0]["tail"]
-    with client.session() as session:  # e.g. the watcher derived it again from a new record
+    with client.session() as session:  # e.g. a KG reload asserted it again
         session.run("MATCH (h:Concept {id: $h}), (t:Concept {id: $t}) "
                     "CREATE (h)-[:TREATED_WITH {confidence: 0.9}]->(t)", h=head, t=tail).consume()
     before = graph_dump(client)
@@ -137,6 +141,24 @@ def test_restore_refuses_a_relationship_recreated_since(processed: GraphClient):
                                             f"-\\[TREATED_WITH\\]-> {tail}\\).*nothing changed"):
         restore(client, done.action_id, actor="dr.li")
     assert graph_dump(client) == before
+
+
+def test_a_kg_reload_does_not_bring_back_a_pruned_kg_triple(processed: GraphClient):
+    from pathlib import Path
+
+    from graph.kg.loader import LoadConfig, load_kg
+
+    client = processed
+    sample = Path(__file__).resolve().parents[3] / "data" / "sample" / "kg.tsv"
+    done = prune(client, PruneCriteria(below=1.0, type="COMMON_DRUG", origin="kg"), actor="dr.li", reason="x",
+                 apply=True, confirm=True)
+    assert done.pruned > 0
+    head, tail = done.triples[0]["head"], done.triples[0]["tail"]
+    load_kg(client, sample, LoadConfig(format="triples", source="sample"))
+    query = "MATCH (:Concept {id: $h})-[r:COMMON_DRUG]->(:Concept {id: $t}) RETURN count(r) AS n"
+    assert _one(client, query, h=head, t=tail) == 0  # the reload left it pruned
+    restore(client, done.action_id, actor="dr.li")
+    assert _one(client, query, h=head, t=tail) == 1
 
 
 def test_merge_a_candidate_and_undo_it(processed: GraphClient):
@@ -174,3 +196,85 @@ def test_a_prune_that_selects_too_much_is_refused(processed: GraphClient, monkey
     with pytest.raises(CurationError, match="more than 3 relationships match .*narrow the criteria"):
         prune(processed, PruneCriteria(below=0.5), actor="dr.li", reason="x", apply=True)
     assert graph_dump(processed) == before
+
+
+def _relationship(client: GraphClient, key: str) -> dict | None:
+    head, rel_type, tail = key.split("|")
+    with client.session() as session:
+        found = session.run("MATCH (:Concept {id: $h})-[r]->(:Concept {id: $t}) WHERE type(r) = $type "
+                            "RETURN properties(r) AS r", h=head, t=tail, type=rel_type).single()
+    return None if found is None else found["r"]
+
+
+def test_a_pruned_record_fact_stays_pruned_until_restored_with_all_its_evidence(processed: GraphClient):
+    client = processed
+    treated = list_low_confidence(client, PruneCriteria(below=1.0, type="TREATED_WITH"))
+    fact = next(r for r in treated if r["record_count"] == 1)
+    key = f"{fact['head']}|TREATED_WITH|{fact['tail']}"
+    before = _relationship(client, key)
+    record = _one(client, "MATCH (rm:RelationMention {fact_key: $k}) WHERE rm.current RETURN rm.record_id", k=key)
+    text = _one(client, "MATCH (e:EMR {id: $id}) RETURN e.text", id=record)
+    done = prune(client, PruneCriteria(below=1.0, type="TREATED_WITH"), actor="dr.li", reason="not a treatment",
+                 apply=True)
+    assert done.pruned == len(treated) > 1 and done.kg_asserted == 0
+
+    with client.session() as session:  # a new record that supports the pruned fact, through the watcher
+        # (another text: a record with identical text would count once with the first)
+        session.run("CREATE (:EMR {id: 'again-1', text: $text})", text=text + "复诊。").consume()
+    assert watch_once(client) == 1
+    assert _one(client, "MATCH (rm:RelationMention {fact_key: $k, record_id: 'again-1'}) WHERE rm.current "
+                        "RETURN count(rm)", k=key) == 1  # provenance is kept...
+    assert _relationship(client, key) is None  # ...but the fact is neither re-created nor counted
+    assert list_low_confidence(client, PruneCriteria(below=1.0, type="TREATED_WITH")) == []
+    suppressed = {f"{r['head']}|{r['type']}|{r['tail']}": r for r in list_suppressed(client)}
+    assert len(suppressed) == done.pruned
+    assert {k: suppressed[key][k] for k in ("action_id", "actor", "reason", "arrived", "arrived_records")} == {
+        "action_id": done.action_id, "actor": "dr.li", "reason": "not a treatment", "arrived": 1,
+        "arrived_records": 1}
+    assert list_suppressed(client, "HAS_SYMPTOM") == []
+    supported = {k for k, r in suppressed.items() if r["arrived"]}  # the new record may support more than one
+    assert key in supported and all(k.split("|")[1] == "TREATED_WITH" for k in supported)
+
+    back = restore(client, done.action_id, actor="dr.wang", reason="it is one")  # not refused: nothing re-created
+    assert (back["restored"], back["recomputed"]) == (done.pruned, len(supported))
+    after = _relationship(client, key)
+    assert after is not None and after["record_count"] == 2 and after["confidence"] > before["confidence"]
+    assert after["record_sources"] == before["record_sources"] and after["evidence_count"] == 2
+    assert list_suppressed(client) == []
+    counts = {f"{r['head']}|TREATED_WITH|{r['tail']}": r["record_count"]
+              for r in list_low_confidence(client, PruneCriteria(below=1.0, type="TREATED_WITH"))}
+    assert counts == {f"{r['head']}|TREATED_WITH|{r['tail']}": r["record_count"] + (
+        f"{r['head']}|TREATED_WITH|{r['tail']}" in supported) for r in treated}
+
+
+def test_a_kg_or_large_prune_needs_confirmation(processed: GraphClient, monkeypatch: pytest.MonkeyPatch):
+    import graph.curate.actions as actions
+
+    client = processed
+    before = graph_dump(client)
+    kg = PruneCriteria(below=1.0, type="HAS_SYMPTOM")
+    dry = prune(client, kg, actor="dr.li", reason="x")
+    assert dry.kg_asserted > 0 and dry.needs_confirmation
+    with pytest.raises(ConfirmationRequired, match=f"would delete {dry.selected} relationships \\(HAS_SYMPTOM "
+                                                   f"{dry.selected}\\), {dry.kg_asserted} asserted by a KG source "
+                                                   f"\\(sample {dry.kg_asserted}\\); it needs confirmation"):
+        prune(client, kg, actor="dr.li", reason="x", apply=True)
+    asked: list[PrunePlan] = []
+    with pytest.raises(ConfirmationRequired, match="was not confirmed .*nothing changed") as declined:
+        prune(client, kg, actor="dr.li", reason="x", apply=True, confirm=lambda plan: asked.append(plan) or False)
+    assert declined.value.declined and asked == [declined.value.plan]
+    assert (asked[0].selected, asked[0].kg_asserted, asked[0].by_kg_source) == (
+        dry.selected, dry.kg_asserted, {"sample": dry.kg_asserted})
+    assert graph_dump(client) == before  # nothing written, not even an audit node
+
+    monkeypatch.setattr(actions, "CONFIRM_ABOVE", 3)
+    records = PruneCriteria(below=0.5, origin="records")
+    assert prune(client, records, actor="dr.li", reason="x").kg_asserted == 0
+    with pytest.raises(ConfirmationRequired, match="because it selects more than 3 relationships; nothing changed"):
+        prune(client, records, actor="dr.li", reason="x", apply=True)
+    assert graph_dump(client) == before
+    done = prune(client, records, actor="dr.li", reason="x", apply=True, confirm=lambda plan: plan.selected > 3)
+    assert done.status == "done" and done.pruned > 3
+    monkeypatch.setattr(actions, "CONFIRM_ABOVE", 10_000)
+    small = prune(client, kg, actor="dr.li", reason="x", apply=True, confirm=True)
+    assert small.status == "done" and small.pruned == small.selected > 0 and small.kg_asserted > 0

@@ -45,7 +45,7 @@ def test_report_from_a_processed_graph_in_chromium(client: GraphClient, tmp_path
         assert chrome.save_screenshot(str(shot)) and shot.stat().st_size > 20_000
         keep_artifact(shot)
 
-    with pytest.raises(QueryParamError, match="--disease 'Disease:nope': no such concept"):
+    with pytest.raises(QueryParamError, match="--disease 'Disease:nope': no concept has the id 'Disease:nope'"):
         write_report(client, tmp_path / "other", disease="Disease:nope")
 
 

@@ -43,23 +43,24 @@ def test_kg_load_bad_input_exit_2(client: GraphClient, neo4j_env: ConnectionInfo
 
 
 def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: ConnectionInfo) -> None:
+    empty = client.read("internal/dump_graph_nodes")  # the test server's sentinel only
     code, payload = invoke_json("demo")
-    assert code == 0
+    assert code == 0 and payload["other_data"] is None and payload["clean_command"] == "medkg demo --clean"
     assert payload["database"]["uri"] == neo4j_env.uri and payload["database"]["embedded"] is False
     assert payload["load"]["relationships_total"] == 145 and payload["load"]["written"]["nodes_created"] == 125
     assert payload["stats"]["labels"]["Concept"] == 125  # the sample's names all link: no candidate concepts
     assert payload["embedding"]["trained"] and payload["ingest"]["created"] == 8
     watch = payload["watch"]
     assert (watch["done"], watch["failed"]) == (8, 0)
-    assert watch["extractors"] == ["gazetteer-ner@1", "kg-linker@1", "cooccurrence-relations@1"]
+    assert watch["extractors"] == ["gazetteer-ner@1", "context-assertion@1", "kg-linker@1", "cooccurrence-relations@1"]
     # pinned: the sample records, the gazetteer and the rule-based relations are deterministic
     assert sum(r["mentions"] for r in payload["mentions"]) == watch["mentions_created"] == 53
     assert {r["type"]: r["mentions"] for r in payload["mentions"]} == {
         "Symptom": 15, "Drug": 13, "Disease": 10, "LabTest": 10, "ImagingExam": 5}
     assert payload["stats"]["labels"]["RelationMention"] == 33
-    assert payload["stats"]["relationships_total"] == 353  # 145 from the KG + record-derived ones
+    assert payload["stats"]["relationships_total"] == 355  # 145 from the KG + record-derived ones + provenance
     trace = payload["trace"]
-    assert trace["record"].startswith("emr-") and trace["run"] in watch["runs"]
+    assert trace["record"].startswith("medkg-sample/emr-") and trace["run"] in watch["runs"]
     assert trace["ner_extractor"] == "gazetteer-ner@1" and trace["relation_extractor"] == "cooccurrence-relations@1"
     query = payload["query"]  # the demo ends with one library query, as medkg query runs it
     disease = query["command"].rsplit("=", 1)[1]
@@ -70,6 +71,32 @@ def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: Conn
     code, again = invoke_json("demo")  # idempotent: nothing new the second time
     assert code == 0 and again["ingest"]["unchanged"] == 8 and again["watch"]["done"] == 0
     assert not again["embedding"]["trained"] and again["stats"] == payload["stats"]
+    # --clean takes it all back: records, facts, runs, the plugins it registered, its TransE run, its KG
+    code, removed = invoke_json("demo", "--clean")
+    assert code == 0 and (removed["records"], removed["mentions"], removed["relation_mentions"]) == (8, 53, 33)
+    assert (removed["extractors"], removed["embedding_runs"], removed["kg_sources"]) == (4, 1, 1)
+    assert removed["concepts_removed"] == 125 and removed["runs"] == len(watch["runs"])
+    assert client.read("internal/dump_graph_nodes") == empty
+    assert client.read("internal/dump_graph_relationships") == []
+    code, again = invoke_json("demo", "--clean")
+    assert code == 0 and not any(again.values())
+
+
+def test_demo_asks_before_writing_next_to_other_data(client: GraphClient, neo4j_env: ConnectionInfo,
+                                                     sample_dir: Path, monkeypatch) -> None:  # noqa: ANN001
+    code, _ = invoke_json("kg", "load", str(sample_dir / "kg.tsv"), "--format", "triples", "--source", "mine")
+    assert code == 0
+    nodes = client.read("internal/dump_graph_nodes")
+    code, payload = invoke_json("demo")  # not a terminal, no --yes: refused, nothing written
+    assert code == 2
+    assert "already holds other data (concepts: 125, kg sources: 1)" in payload["error"]
+    assert "Nothing was written; pass --yes" in payload["error"]
+    assert client.read("internal/dump_graph_nodes") == nodes
+    monkeypatch.setattr("graph.cli.demo._interactive", lambda: True)
+    result = runner.invoke(app, ["demo"], input="n\n")  # a terminal: asked, and the answer is no
+    assert result.exit_code == 1 and "Write the demo's data there?" in result.output
+    assert "nothing was written" in result.output
+    assert client.read("internal/dump_graph_nodes") == nodes
 
 
 def test_db_init_applies_schema(client: GraphClient, neo4j_env: ConnectionInfo) -> None:

@@ -78,38 +78,3 @@ def test_tables_round_floats_and_json_keeps_them(client: GraphClient, neo4j_env:
     assert "0.30000000000000004" not in table.stdout
     code, payload = invoke_json("query", "--cypher", statement)
     assert code == 0 and payload["rows"][0]["sum"] == 0.1 + 0.2
-
-
-def test_curate_commands(client: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path) -> None:
-    load_kg(client, REPO / "data/sample/kg.tsv", LoadConfig(format="triples", source="sample"))
-    weak = tmp_path / "weak.tsv"
-    weak.write_text("糖尿病\tDisease\tHAS_SYMPTOM\t耳鸣\tSymptom\n糖尿病\tDisease\tHAS_SYMPTOM\t脱发\tSymptom\n",
-                    encoding="utf-8")
-    load_kg(client, weak, LoadConfig(format="triples", source="forum-crawl", confidence=0.3))
-    code, listed = invoke_json("curate", "list", "--below", "0.5", "--origin", "kg")
-    assert code == 0 and listed["count"] == 2
-    assert {(t["head"], t["tail"], t["kg_sources"][0]) for t in listed["triples"]} == {
-        ("Disease:糖尿病", "Symptom:耳鸣", "forum-crawl"), ("Disease:糖尿病", "Symptom:脱发", "forum-crawl")}
-    code, dry = invoke_json("curate", "prune", "--below", "0.5", "--actor", "dr.li", "--reason", "forum source")
-    assert code == 0 and not dry["applied"] and dry["selected"] == 2 and dry["action_id"] is None
-    before = client.read("analyst/count_relationship_types")
-    code, pruned = invoke_json("curate", "prune", "--below", "0.5", "--type", "HAS_SYMPTOM", "--actor", "dr.li",
-                               "--reason", "forum source", "--apply")
-    assert code == 0 and pruned["pruned"] == 2 and pruned["status"] == "done"
-    code, log = invoke_json("curate", "log")
-    assert code == 0 and [(a["kind"], a["actor"], a["reason"]) for a in log["actions"]] == [
-        ("prune", "dr.li", "forum source")]
-    code, restored = invoke_json("curate", "restore", pruned["action_id"], "--actor", "dr.wang")
-    assert code == 0 and restored["restored"] == 2
-    after = [r for r in client.read("analyst/count_relationship_types") if r["type"] != "PRUNED"]  # the audit trail
-    assert after == before
-    for args, message in [
-        (("curate", "prune", "--below", "1.5", "--actor", "a", "--reason", "b"), "--below must be a number in 0..1"),
-        (("curate", "list", "--below", "0.5", "--type", "LIKES"), "unknown relationship type 'LIKES'"),
-        (("curate", "list", "--below", "0.5", "--origin", "web"), "--origin must be 'kg' or 'records'"),
-        (("curate", "restore", "prune-nope", "--actor", "a"), "no curation action 'prune-nope'"),
-        (("curate", "merge", "candidate:Symptom:x", "--into", "Symptom:耳鸣", "--actor", "a", "--reason", "b"),
-         "no concept 'candidate:Symptom:x'"),
-    ]:
-        code, error = invoke_json(*args)
-        assert code == 2 and message in error["error"], (args, error)

@@ -192,6 +192,64 @@ def test_bad_triples_name_file_and_line(client: GraphClient, tmp_path: Path, con
     assert graph_stats(client).relationships_total == 1
 
 
+def test_quoted_field_spanning_lines_is_one_bad_record(client: GraphClient, tmp_path: Path) -> None:
+    # a CSV reader, not a line splitter: the quoted head spans lines 1-2, and the whole record is refused
+    path = tmp_path / "spans.tsv"
+    path.write_text('"测试\n病丁"\tDisease\tHAS_SYMPTOM\t测试症己\tSymptom\n'
+                    "高血压\tDisease\tHAS_SYMPTOM\t头痛\tSymptom\n", encoding="utf-8")
+    with pytest.raises(KGLoadError, match=rf"{path}:1 field 'head': a line break inside a quoted field "
+                                          r"\(the record spans lines 1-2\); a concept name must be one line"):
+        load_kg(client, path, LoadConfig(format="triples"))
+    result = load_kg(client, path, LoadConfig(format="triples", skip_invalid=True))
+    assert (result.units_read, result.units_skipped) == (1, 1)
+    concepts = sorted(c["id"] for c in client.read("internal/stream_concepts", vector_property=None))
+    assert concepts == ["Disease:高血压", "Symptom:头痛"]
+    assert graph_stats(client).relationships_total == 1
+
+
+def test_csv_records_quoting_and_the_line_a_record_starts_on(client: GraphClient, tmp_path: Path) -> None:
+    path = tmp_path / "quoted.csv"
+    lines = ["head,head_type,relation,tail,tail_type,source,confidence",
+             '"糖尿病,2型",Disease,HAS_SYMPTOM,"多饮 ""烦渴""",Symptom,"教科书",0.9',
+             "# a comment line with an opening quote \" is not a field",
+             '高血压,Disease,HAS_SYMPTOM,头痛,Symptom,"two',
+             'lines",0.5',
+             "",
+             "高血压,Disease,HAS_SYMPTOM,眩晕,Symptom,,x"]
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    result = load_kg(client, path, LoadConfig(format="triples", skip_invalid=True))
+    assert (result.units_read, result.units_skipped) == (1, 2)
+    assert result.errors == [
+        f"{path}:4 field 'source': a line break inside a quoted field (the record spans lines 4-5); "
+        "the source must be one line",
+        f"{path}:7 field 'confidence': not a number: 'x'"]
+    edge = rel(client, "Disease:糖尿病,2型", "HAS_SYMPTOM", 'Symptom:多饮 "烦渴"')
+    assert edge is not None and edge["sources"] == ["教科书"]
+    assert graph_stats(client).relationships_total == 1
+
+
+def test_undecodable_line_inside_a_record_refuses_the_record(client: GraphClient, tmp_path: Path) -> None:
+    path = tmp_path / "enc.tsv"
+    path.write_bytes('"跨\n'.encode() + "坏".encode("gbk") + '行"\tDisease\tHAS_SYMPTOM\t头痛\tSymptom\n'.encode()
+                     + "感冒\tDisease\tHAS_SYMPTOM\t咳嗽\tSymptom\n".encode())
+    result = load_kg(client, path, LoadConfig(format="triples", skip_invalid=True))
+    assert (result.units_read, result.units_skipped) == (1, 1)
+    assert result.errors[0].startswith(f"{path}:1: on line 2 of this record: not valid utf-8 (byte 0xbb at column 1)")
+    assert graph_stats(client).labels["Concept"] == 2
+
+
+def test_json_errors_say_at_once(client: GraphClient, tmp_path: Path) -> None:
+    path = tmp_path / "cut.json"
+    path.write_text('{"name": "肺炎\n', encoding="utf-8")
+    with pytest.raises(KGLoadError) as caught:
+        load_kg(client, path, LoadConfig(format="qasystem"))
+    assert f"{path}:1: malformed JSON (Unterminated string starting at column 10)" in str(caught.value)
+    assert "at at" not in str(caught.value)
+    path.write_text(json.dumps([qa_record("感冒")], ensure_ascii=False, indent=1), encoding="utf-8")
+    with pytest.raises(KGLoadError, match=r":1: malformed JSON .*JSON Lines holds one record per line"):
+        load_kg(client, path, LoadConfig(format="qasystem"))
+
+
 def test_qasystem_bad_lines(client: GraphClient, tmp_path: Path) -> None:
     path = tmp_path / "bad.json"
     good = json.dumps(qa_record("感冒", symptom=["发热"]), ensure_ascii=False)

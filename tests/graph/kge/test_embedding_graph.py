@@ -273,6 +273,6 @@ def test_every_embedding_cypher_file_ran(request: pytest.FixtureRequest) -> None
 
     # fetch_kge_vectors is the watcher's (tests/graph/watch/test_tagger_plugin.py runs it)
     files = {name for name in list_queries("internal") if ("kge" in name or "embedding" in name)
-             and name != "internal/fetch_kge_vectors"}
+             and name not in ("internal/fetch_kge_vectors", "internal/remove_demo_embedding_runs")}
     files |= {name for name in list_queries("analyst") if "neighbour" in name}
     assert len(files) == 19 and files <= used_queries(), sorted(files - used_queries())

@@ -90,6 +90,36 @@ def test_bad_lines_name_file_line_and_field(client: GraphClient, write_jsonl) ->
     assert skipped.created == 1 and len(skipped.skipped) == len(expected)
 
 
+def test_gbk_and_binary_lines_are_named_with_line_and_byte(client: GraphClient, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    good = [json.dumps({"id": f"r{i}", "text": "胃痛。"}, ensure_ascii=False).encode() + end  # any line ending
+            for i, end in enumerate([b"\r\n", b"\r"])]
+    gbk = json.dumps({"id": "g", "text": "病人发热。"}, ensure_ascii=False).encode("gbk") + b"\n"
+    binary = b"\x00\xff\xfe\x80 binary\n"
+    path.write_bytes(b"".join([*good, gbk, binary]))
+    with pytest.raises(IngestError) as info:
+        ingest_path(client, path)
+    start = len(good[0]) + len(good[1])
+    offset = start + gbk.index(b"\xb2")  # the first GBK byte of 病 (0xb2 0xa1), not a UTF-8 lead byte
+    assert info.value.problems == [
+        f"{path}:3: not UTF-8 (byte 0xb2 at file offset {offset}); convert it to UTF-8 "
+        "(the bytes read as GBK: iconv -f GBK -t UTF-8)",
+        f"{path}:4: not UTF-8 (byte 0xff at file offset {start + len(gbk) + 1}); "
+        "convert it to UTF-8"]
+    assert one(client, "MATCH (e:EMR) RETURN count(e)") == 0
+    skipped = ingest_path(client, path, IngestConfig(skip_invalid=True))
+    assert skipped.created == 2 and len(skipped.skipped) == 2
+
+
+def test_long_id_and_json_errors_name_the_field_plainly(client: GraphClient, write_jsonl) -> None:  # noqa: ANN001
+    path = write_jsonl([{"id": "x" * 10_000, "text": "胃痛。"}, '{"id": "a", "text": "unterminated'])
+    with pytest.raises(IngestError) as info:
+        ingest_path(client, path)
+    assert info.value.problems == [
+        f"{path}:1 field 'id': 10,000 characters long, over the limit of 200 characters for an id",
+        f"{path}:2: not JSON (Unterminated string starting at column 21)"]
+
+
 def test_text_folder_and_cypher_text_kept_verbatim(client: GraphClient, tmp_path: Path) -> None:
     folder = tmp_path / "notes"
     (folder / "ward3").mkdir(parents=True)
@@ -97,7 +127,7 @@ def test_text_folder_and_cypher_text_kept_verbatim(client: GraphClient, tmp_path
     (folder / "ward3" / "r1.txt").write_text(nasty, encoding="utf-8")
     (folder / "r2.txt").write_text("咳嗽三天。", encoding="utf-8")
     (folder / "bad.txt").write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(IngestError, match=r"bad.txt: not UTF-8 text"):
+    with pytest.raises(IngestError, match=r"bad.txt:1: not UTF-8 \(byte 0xff at file offset 0\); convert it to UTF-8"):
         ingest_path(client, folder, IngestConfig(format="text"))
     (folder / "bad.txt").unlink()
     result = ingest_path(client, folder, IngestConfig(format="text", source="ward-notes"))

@@ -74,6 +74,25 @@ def test_plugin_skips_pairs_beyond_max_distance(relation_model: Path) -> None:
     assert len(far._candidates(ExtractionRecord("r", text, spans), "0:")[0]) == 1
 
 
+def test_plugin_pairs_only_mentions_asserted_of_the_patient(relation_model: Path) -> None:
+    from extractor.assertion.schema import Assertion
+
+    plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model)))
+    text = "胃炎患者可见腹痛。肺炎常由发热引起。"
+    spans = spans_of(text, ("胃炎", "Disease"), ("腹痛", "Symptom"), ("肺炎", "Disease"), ("发热", "Symptom"))
+
+    def pairs(assertions: dict) -> set:
+        keys = plugin._candidates(ExtractionRecord("r", text, spans, assertions=assertions), "0:")[2]
+        return {(text[a[0]:a[1]], text[b[0]:b[1]]) for a, b in keys}
+
+    everything = pairs({})
+    assert {("胃炎", "腹痛"), ("肺炎", "发热")} <= everything
+    # a family member's disease takes part in nothing; a negated finding stays a candidate (a pertinent negative)
+    only = pairs({spans[0].key: Assertion(experiencer="family"), spans[3].key: Assertion(certainty="negated")})
+    assert ("胃炎", "腹痛") not in only and ("肺炎", "发热") in only
+    assert only == {p for p in everything if "胃炎" not in p}
+
+
 def test_plugin_stays_bounded_on_500_mentions(relation_model: Path) -> None:
     plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model), max_pairs=50, max_distance=None))
     text = "胃炎" * 250 + "腹痛" * 250

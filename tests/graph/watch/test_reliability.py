@@ -27,6 +27,7 @@ from graph.db.config import MedkgSettings
 from graph.db.connection import ConnectionInfo, GraphClient
 from graph.db.server import LocalNeo4j, free_port
 from graph.kg.loader import LoadConfig, load_kg
+from graph.watch.claims import claim_batch
 from graph.watch.config import WatchConfig
 from graph.watch.context import GraphResources
 from graph.watch.plugins import register_plugin
@@ -103,7 +104,7 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(watch_graph: Gra
     command = medkg("watch", "--once", "--json", "--batch-size", "1", "--lease-seconds", "1.5",
                     "--max-attempts", "100", "--backoff-seconds", "0", "--device", "cpu")
     rng = random.Random(20)
-    kills, in_flight, starts = 0, [], 0
+    kills, in_flight, starts, held_runs = 0, [], 0, set()
     started = time.perf_counter()
     remaining = "MATCH (e:EMR) WHERE e.status IS NULL OR e.status <> 'DONE' RETURN count(e)"
     while kills < 20 and one(client, remaining):
@@ -121,16 +122,26 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(watch_graph: Gra
             proc.wait()
             kills += 1
             in_flight.append(one(client, "MATCH (e:EMR {status: 'PROCESSING'}) RETURN count(e)"))
+            # the runs holding records now (a record of an earlier kill may still be leased to its run)
+            held_runs |= set(one(client, "MATCH (e:EMR {status: 'PROCESSING'}) RETURN collect(DISTINCT e.lease_run)"))
     killed_s = time.perf_counter() - started
     while one(client, remaining):
         time.sleep(1.6)  # let the leases of the last killed worker expire
         subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=300)
         starts += 1
     figures = check_no_loss_no_duplicates(client, expected)
-    report("sigkill", kills=kills, worker_starts=starts, kills_with_records_in_flight=sum(1 for n in in_flight if n),
+    time.sleep(1.6)  # the last killed worker's lease expires; the next claim closes its run
+    claim_batch(client, WatchConfig(worker="sweeper"), [])
+    runs = {r["status"]: r["n"] for r in rows(client, "MATCH (r:Run) RETURN r.status AS status, count(*) AS n")}
+    hit = sum(1 for n in in_flight if n)
+    report("sigkill", kills=kills, worker_starts=starts, kills_with_records_in_flight=hit,
            records_in_flight_at_kills=sum(in_flight), seconds=round(time.perf_counter() - started, 1),
-           seconds_under_kills=round(killed_s, 1), **figures)
-    assert kills == 20 and sum(1 for n in in_flight if n) >= 5  # most kills must hit a batch in flight
+           seconds_under_kills=round(killed_s, 1), runs=runs, **figures)
+    assert kills == 20 and hit >= 5  # most kills must hit a batch in flight
+    # runs end: every killed worker's run is closed, as lost, once its records are gone
+    statuses = {r["id"]: r["status"] for r in rows(
+        client, "MATCH (r:Run) WHERE r.id IN $ids RETURN r.id AS id, r.status AS status", ids=sorted(held_runs))}
+    assert "running" not in runs and held_runs and set(statuses.values()) == {"lost"}, statuses
 
 
 def test_database_restart_mid_run_is_waited_out(tmp_path: Path) -> None:

@@ -217,18 +217,20 @@ def test_bad_records_fail_with_their_error_and_the_rest_go_on(watch_graph: Graph
     with client.session() as session:
         session.run("CREATE (:EMR {id: 'missing'})").consume()
     result = run_watcher_once(client, WatchConfig(**FAST))
-    assert (result.done, result.failed) == (2, 5)
+    assert (result.done, result.failed, result.invalid) == (2, 3, 2)
     states = {r["id"]: (r["status"], r["error"]) for r in rows(
         client, "MATCH (e:EMR) RETURN e.id AS id, e.status AS status, e.error AS error")}
     assert states["empty"] == ("FAILED", "bad input: text is empty or whitespace only")
-    assert states["number"] == ("FAILED", "bad input: text must be a string, got int")
-    assert states["missing"] == ("FAILED", "bad input: text is missing")
+    # not a (:EMR {id, text}) record at all: INVALID, never claimed (see test_invalid_records.py)
+    assert states["number"] == ("INVALID", "text is an integer (42), expected a string")
+    assert states["missing"] == ("INVALID", "text is missing")
     assert states["control"] == ("FAILED", "bad input: control character U+0007 at offset 3")
     assert states["long"][1].startswith("bad input: text is 100,001 characters long")
     assert states["cypher"] == ("DONE", None) and states["fine"] == ("DONE", None)
     assert one(client, "MATCH (x) WHERE x.pwned RETURN count(x)") == 0
     assert one(client, "MATCH (e:EMR)-[:HAS_MENTION]->() WHERE e.status = 'FAILED' RETURN count(e)") == 0
-    assert {f["id"] for f in watch_status(client).failures} == {"empty", "number", "missing", "control", "long"}
+    assert {f["id"] for f in watch_status(client).failures} == {"empty", "control", "long"}
+    assert {r["id"] for r in watch_status(client).invalid["first"]} == {"number", "missing"}
 
 
 class PoisonNER:
