@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from pydantic import BaseModel, ConfigDict
-from watch_helpers import one, rows
+from watch_helpers import NoConfig, one, rows
 
 from extractor.assertion.rules import DEFAULT_RULES, load_rules
 from extractor.plugin import ExtractionRecord, RecordResult, RelationResult
@@ -137,10 +136,6 @@ def test_without_the_assertion_plugin_mentions_count_as_before(asserting_graph: 
     assert relationship(client, "高血压", "HAS_SYMPTOM", "头晕")["record_count"] == 1
     assert relationship(client, "脑梗死", "HAS_SYMPTOM", "发热")["record_count"] == 1
     assert one(client, "MATCH (rm:RelationMention) WHERE rm.polarity = 'negative' RETURN count(rm)") == 0
-
-
-class NoConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class EveryPair:

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from pydantic import BaseModel, ConfigDict
-from watch_helpers import one, rows
+from watch_helpers import NoConfig, one, rows
 
 from extractor.plugin import ExtractionRecord, RecordResult, SpanResult
 from extractor.plugins.gazetteer_ner import GazetteerNER
@@ -165,12 +164,6 @@ def test_enable_and_disable_take_effect_at_the_next_cycle(watch_graph: GraphClie
     add_records(client, {"r2": "诊断糖尿病。"})
     assert watcher.run_once().done == 1
     assert one(client, "MATCH (:EMR {id: 'r2'})-[:HAS_MENTION]->()-[l:REFERS_TO]->() RETURN count(l)") == 1
-
-
-class NoConfig(BaseModel):
-    """A plugin without settings."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class FixedNER:

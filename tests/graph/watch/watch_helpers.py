@@ -6,7 +6,15 @@ A module of its own rather than ``conftest``: several test folders have a ``conf
 
 from __future__ import annotations
 
+from pydantic import BaseModel, ConfigDict
+
 from graph.db.connection import GraphClient
+
+
+class NoConfig(BaseModel):
+    """The config of a test plugin without settings."""
+
+    model_config = ConfigDict(extra="forbid")
 
 #: The model-free built-in plugins the watcher tests store and enable.
 DEFAULT_PLUGINS = ("gazetteer-ner", "kg-linker", "cooccurrence-relations")
