@@ -13,9 +13,10 @@
    (``medkg plugins register cbt-kg-tagger --model DIR --enable``) runs too;
 6. one watcher cycle;
 7. a summary read back from the graph: mentions per type, linked vs candidate concepts, one
-   fact traced to its record, span, extractor version and run, and one query of the analysts'
-   library (``top_treatments`` of the disease with the most record-derived treatments), as
-   ``medkg query`` runs it.
+   fact traced to its record, span, extractor version and run, one negated mention (无头晕) with the
+   pertinent negative it became and the unchanged record evidence of its relationship, and one query
+   of the analysts' library (``top_treatments`` of the disease with the most record-derived
+   treatments), as ``medkg query`` runs it.
 
 Every step is idempotent: a second demo finds the records DONE and changes nothing. Extractors the demo
 registers and the embedding run it trains are marked ``written_by: DEMO_SOURCE``.
@@ -135,6 +136,8 @@ def run_demo(progress: Callable[[str, int], Callable[[int], None]] | None = None
     Raises:
         OtherDataError: the database holds other data and ``allow_other_data`` is off; nothing was written.
     """
+    from extractor.plugins.registry import find_spec
+    from graph.analyst.library import ASSERTION_FILTERS
     from graph.watch.config import WatchConfig
     from graph.watch.plugins import list_extractors, register_plugin
     from graph.watch.worker import run_watcher_once
@@ -155,21 +158,28 @@ def run_demo(progress: Callable[[str, int], Callable[[int], None]] | None = None
         embedding = _embed(client, progress, alone=others is None)
         say("ingesting the sample EMRs ...")
         ingest = _ingest(client, progress)
-        stored = {x.name for x in list_extractors(client)}
-        registered = [register_plugin(client, name, enable=True).id for name in DEMO_PLUGINS if name not in stored]
+        extractors = list_extractors(client)
+        stored = {x.name for x in extractors}
+        # one assertion plugin runs at a time: a graph that already has one (the learned model, say) keeps it
+        asserting = any(x.kind == "assertion" for x in extractors)
+        registered = [register_plugin(client, name, enable=True).id for name in DEMO_PLUGINS
+                      if name not in stored and not (asserting and find_spec(name).kind == "assertion")]
         client.write("internal/mark_demo_writes", source=DEMO_SOURCE, extractors=registered,
                      embedding_run=embedding["run_id"] if embedding["trained"] else None)
         say("one watcher cycle over the new records ...")
         cycle = run_watcher_once(client, WatchConfig(batch_size=4, device="auto"))
         stats = graph_stats(client)
-        mentions = client.read("analyst/mentions_by_type")
-        traced = client.read("analyst/trace_record_fact", fact_key=None, limit=1)
+        mentions = client.read("analyst/mentions_by_type", **{f"{dim}": list(values)
+                                                              for dim, values in ASSERTION_FILTERS.items()})
+        negated = client.read("internal/demo_negated_mention", prefix=DEMO_RECORD_PREFIX)
+        traced = client.read("analyst/trace_record_fact", fact_key=None, polarity="positive", limit=1)
         library_query = _library_query(client)
     for row in traced:
         row["run_started_at"] = str(row["run_started_at"]) if row["run_started_at"] is not None else None
     return {"database": info.describe(), "other_data": others, "load": load.to_dict(), "embedding": embedding,
             "ingest": ingest, "watch": cycle.to_dict(), "mentions": mentions, "trace": traced[0] if traced else None,
-            "stats": stats.to_dict(), "query": library_query, "clean_command": CLEAN_COMMAND}
+            "stats": stats.to_dict(), "query": library_query, "negated": negated[0] if negated else None,
+            "clean_command": CLEAN_COMMAND}
 
 
 def _facts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

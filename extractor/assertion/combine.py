@@ -11,6 +11,9 @@
 - :func:`choose_policy`: per dimension, the policy with the best cross-validated macro-F1 (ties go to the
   earlier policy in :data:`POLICIES`, the rules first), so the choice is made without the test part.
 
+The ``learned-assertion`` plugin (:mod:`extractor.plugins.learned_assertion`) runs a folder written by
+:func:`train_and_choose` in the watcher, combined by its stored policy unless its config says ``combine: false``.
+
 Example:
     >>> from extractor.assertion.evaluate import all_default
     >>> Combined(all_default, all_default, {"certainty": "rules"})("无发热", [(1, 3)])[0].certainty

@@ -13,7 +13,9 @@ records do not have, so its labels would pull the records' certainty head away f
 model answers for records unless :meth:`LearnedAssertion.for_domain` says otherwise.
 
 A model folder holds ``config.json`` (version, :class:`LearnedConfig`, the classes of each head, the sections),
-``vocab.json`` and ``model.safetensors``.
+``vocab.json`` and ``model.safetensors``. The watcher runs one as the ``learned-assertion`` plugin
+(:mod:`extractor.plugins.learned_assertion`; ``medkg plugins disable context-assertion``, then
+``medkg plugins register learned-assertion --model DIR --enable``).
 
 Example:
     >>> config = LearnedConfig(embedding_dim=8, hidden=16, epochs=1)

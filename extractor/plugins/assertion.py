@@ -11,6 +11,10 @@ names another (``rules``); the plugin's ``artifact_sha256`` is the rule file's S
 is refused by the watcher until it is registered as a new version, and a malformed one is refused at
 registration with ``file:line field: reason``.
 
+It is the default assertion plugin (it measured better than the learned classifier); the learned one is
+``learned-assertion`` (:mod:`extractor.plugins.learned_assertion`), selected instead of this one, since one
+assertion plugin is enabled at a time.
+
 Example:
     >>> from extractor.plugin import SpanResult
     >>> text = "无发热，诊断肺炎。"

@@ -66,6 +66,8 @@ _BUILTINS: tuple[PluginSpec, ...] = (
     PluginSpec("gazetteer-ner", "1", "ner", "extractor.plugins.gazetteer_ner:GazetteerNER", True),
     PluginSpec("cbt-kg-tagger", "1", "ner", "extractor.plugins.tagger:TaggerPlugin", True),
     PluginSpec("context-assertion", "1", "assertion", "extractor.plugins.assertion:ContextAssertion", True),
+    PluginSpec("learned-assertion", "1", "assertion", "extractor.plugins.learned_assertion:LearnedAssertionPlugin",
+               True),
     PluginSpec("kg-linker", "1", "link", "extractor.plugins.linking:KGLinker", True),
     PluginSpec("cooccurrence-relations", "1", "relation", "extractor.plugins.cooccurrence:CooccurrenceRelations",
                True),

@@ -10,10 +10,19 @@ Each library file starts with a header that :func:`parse_header` reads::
 
 The free lines are the description; ``@param NAME: TYPE[?] [= DEFAULT] HELP`` declares one
 parameter (types ``string``, ``concept``, ``int``, ``float``, ``bool``, ``list[string]``,
-``list[concept]``, ``list[int]``; ``concept`` is a string that must be the id of an existing concept, and
-a wrong one is refused with the ids it may have meant; ``?`` admits null; the default is a JSON literal
-without spaces); ``@returns`` lists the columns. The parameters of a header are exactly the ``$names``
-of its statement (a test checks every file).
+``list[concept]``, ``list[int]``, and the assertion filters ``list[certainty]``, ``list[temporality]``,
+``list[experiencer]``; ``concept`` is a string that must be the id of an existing concept, and a wrong one
+is refused with the ids it may have meant; ``?`` admits null; the default is a JSON literal without
+spaces); ``@returns`` lists the columns. The parameters of a header are exactly the ``$names`` of its
+statement (a test checks every file).
+
+Record-based queries filter mentions by their assertion (:mod:`extractor.assertion.schema`) with three
+parameters, ``certainty`` (default ``["affirmed"]``), ``experiencer`` (default ``["patient"]``) and
+``temporality`` (default ``["current","historical"]``): by default they count what the records assert
+about the patient. Each takes the dimension's values, ``unknown``, or ``any`` (all of them). A mention
+written before the assertion step has no assertion: it is ``unknown`` and matches only when ``certainty``
+includes ``unknown``, never as affirmed; :attr:`QueryResult.unasserted` says how many current mentions
+are in that state, and the note says how to re-process them.
 
 Every statement, from the library or ad hoc, is checked before it runs and then runs in a *read*
 transaction (access mode READ). The check (:mod:`graph.analyst.guard`: a parse of the text, then the
@@ -46,6 +55,7 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
+from extractor.assertion.schema import DIMENSIONS
 from graph.analyst.guard import StatementRefused, check_plan, scan_statement
 from graph.db.connection import GraphClient
 from graph.db.queries import CypherFileError, list_queries, query
@@ -56,7 +66,10 @@ __all__ = ["DEFAULT_ROW_LIMIT", "DEFAULT_TIMEOUT_S", "Param", "QueryError", "Que
 
 DEFAULT_ROW_LIMIT = 1000
 DEFAULT_TIMEOUT_S = 30.0
-TYPES = ("string", "concept", "int", "float", "bool", "list[string]", "list[concept]", "list[int]")
+#: Values of the assertion filter types: a dimension's values, then ``unknown`` (no assertion yet).
+ASSERTION_FILTERS: dict[str, tuple[str, ...]] = {dim: (*values, "unknown") for dim, values in DIMENSIONS.items()}
+TYPES = ("string", "concept", "int", "float", "bool", "list[string]", "list[concept]", "list[int]",
+         *(f"list[{dim}]" for dim in ASSERTION_FILTERS))
 _MISSING: Any = object()
 _PARAM = re.compile(r"^@param\s+([A-Za-z_]\w*)\s*:\s*([a-z\[\]]+)(\?)?(?:\s*=\s*(\S+))?\s*(.*)$")
 _DOLLAR = re.compile(r"\$([A-Za-z_]\w*)")
@@ -228,6 +241,8 @@ def parse_value(raw: Any, kind: str, *, name: str = "value", nullable: bool = Fa
             return float(raw)
         raise bad
     item = kind[5:-1]
+    if item in ASSERTION_FILTERS:
+        return _assertion_filter(raw, item, name)
     if isinstance(raw, str):
         try:
             items = json.loads(raw) if raw.lstrip().startswith("[") else [x.strip() for x in raw.split(",")]
@@ -238,6 +253,19 @@ def parse_value(raw: Any, kind: str, *, name: str = "value", nullable: bool = Fa
     if not isinstance(items, list):
         raise bad
     return [parse_value(x, item, name=f"{name}[{i}]") for i, x in enumerate(items)]
+
+
+def _assertion_filter(raw: Any, dimension: str, name: str) -> list[str]:  # noqa: ANN401
+    """A ``list[<dimension>]`` value: its values (comma-separated or a JSON array), or ``any`` for all."""
+    allowed = ASSERTION_FILTERS[dimension]
+    values = parse_value(raw, "list[string]", name=name)
+    if values == ["any"]:
+        return list(allowed)
+    wrong = [v for v in values if v not in allowed]
+    if wrong or not values:
+        raise QueryParamError(f"parameter {name!r}: {wrong[0] if wrong else 'an empty list'!r} is not a {dimension}; "
+                              f"give one or more of {', '.join(allowed)}, or 'any'")
+    return list(dict.fromkeys(values))
 
 
 def coerce_params(spec: QuerySpec, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -273,18 +301,27 @@ class QueryResult:
     row_limit: int
     seconds: float
     params: dict[str, Any] = field(default_factory=dict)
+    #: Current mentions of the graph without an assertion (``unknown``), for a query that filters by
+    #: assertion; ``None`` for other statements.
+    unasserted: int | None = None
 
     @property
     def note(self) -> str | None:
-        """A note when the row limit cut the result."""
-        return (f"showing the first {self.row_limit} rows; the statement returned more (raise --limit)"
-                if self.truncated else None)
+        """A note when the row limit cut the result, and one when mentions without an assertion were left out."""
+        notes = []
+        if self.truncated:
+            notes.append(f"showing the first {self.row_limit} rows; the statement returned more (raise --limit)")
+        if self.unasserted and "unknown" not in self.params.get("certainty", ["unknown"]):
+            notes.append(f"{self.unasserted:,} current mentions have no assertion (written before the assertion "
+                         "step); they count as certainty 'unknown' and are left out here (pass certainty=unknown "
+                         "or any to see them; the README's 'Re-processing a graph' says how to assert them)")
+        return "; ".join(notes) or None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         return {"query": self.query, "params": self.params, "columns": self.columns, "rows": self.rows,
                 "row_count": len(self.rows), "truncated": self.truncated, "row_limit": self.row_limit,
-                "note": self.note, "seconds": self.seconds}
+                "unasserted": self.unasserted, "note": self.note, "seconds": self.seconds}
 
 
 def _plain(value: Any) -> Any:  # noqa: ANN401
@@ -425,7 +462,10 @@ def run_library_query(client: GraphClient, name: str, params: Mapping[str, Any] 
     spec = get_spec(name)
     values = coerce_params(spec, params or {})
     _check_concepts(client, spec, values)
-    return _run_read(client, name, query(spec.file), values, row_limit, timeout)
+    result = _run_read(client, name, query(spec.file), values, row_limit, timeout)
+    if any(p.type == "list[certainty]" for p in spec.params):
+        result.unasserted = client.read("internal/count_unasserted_mentions")[0]["mentions"]
+    return result
 
 
 def run_cypher(client: GraphClient, text: str, params: Mapping[str, Any] | None = None, *,

@@ -3,7 +3,8 @@
 Sections (each from a library query, so the page shows what ``medkg query`` would): the graph in
 numbers; top treatments of one disease as found in records, beside the KG's own recommendation
 (``top_treatments``; the disease with the most record-derived treatments unless one is given);
-mentions by type and how they link (``mentions_by_type``); KG growth over watcher runs and the
+mentions by type and how they link (``mentions_by_type``); what the records assert: mentions per
+certainty and experiencer (``mentions_by_assertion``); KG growth over watcher runs and the
 watcher's throughput per run (``run_coverage``); the low-confidence queue (``curator/list_low_confidence``)
 with the confidence histogram by origin (``confidence_histogram``); the candidate-concept queue
 (``nil_queue``). Charts are matplotlib SVGs with text kept as text, so the viewer's fonts render the
@@ -138,6 +139,34 @@ def _rows(client: GraphClient, name: str, **params: Any) -> list[dict[str, Any]]
     return run_library_query(client, name, params, row_limit=10_000).rows
 
 
+def _assertion_section(client: GraphClient, charts: _Charts) -> str:
+    """Mentions per certainty and experiencer (``mentions_by_assertion``), with a chart per type by certainty."""
+    rows = _rows(client, "mentions_by_assertion")
+    by_type: dict[str, dict[str, int]] = {}
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        counts = by_type.setdefault(r["type"], {})
+        counts[r["certainty"]] = counts.get(r["certainty"], 0) + r["mentions"]
+        cell = table.setdefault((r["certainty"], r["experiencer"]), {
+            "certainty": r["certainty"], "experiencer": r["experiencer"], "mentions": 0})
+        cell["mentions"] += r["mentions"]
+    chart = ""
+    if rows:
+        types = sorted(by_type, key=lambda t: -sum(by_type[t].values()))
+        order = ["affirmed", "negated", "possible", "unknown"]
+        chart = charts.stacked("assertion.svg", types, {c: [by_type[t].get(c, 0) for t in types] for c in order
+                                                        if any(c in by_type[t] for t in types)}, "current mentions")
+    cells = sorted(table.values(), key=lambda c: -c["mentions"])
+    unknown = sum(c["mentions"] for c in cells if c["certainty"] == "unknown")
+    note = (f"<p>{unknown:,} mentions have no assertion (processed before the assertion step): the record "
+            "queries leave them out until the records are re-processed (README: Re-processing a graph).</p>"
+            if unknown else "")
+    return ('<section id="assertion"><h2>What the records assert</h2><p>Mentions by certainty and experiencer: '
+            "only affirmed findings of the patient count as record evidence; negated ones are pertinent "
+            f"negatives.</p>{chart}" + _table(cells, ("certainty", "experiencer", "mentions"), "no mentions yet")
+            + note + "</section>")
+
+
 def write_report(client: GraphClient, out_dir: str | Path, *, disease: str | None = None, top: int = 15,
                  below: float = 0.5) -> ReportResult:
     """Write ``index.html`` and its SVG charts into ``out_dir`` (created; existing files replaced).
@@ -189,7 +218,7 @@ def write_report(client: GraphClient, out_dir: str | Path, *, disease: str | Non
                  + _table(treatments, ("name", "type", "records", "confidence", "kg_recommends", "kg_common"),
                           "no record-derived treatment facts yet") + "</section>")
 
-    mentions = _rows(client, "mentions_by_type")
+    mentions = _rows(client, "mentions_by_type", certainty="any", experiencer="any", temporality="any")
     sections["mentions"] = len(mentions)
     chart = charts.stacked("mentions.svg", [r["type"] for r in mentions], {
         "linked to the KG": [r["linked_kg"] for r in mentions],
@@ -198,6 +227,9 @@ def write_report(client: GraphClient, out_dir: str | Path, *, disease: str | Non
     parts.append(f'<section id="mentions"><h2>Mentions by type</h2>{chart}'
                  + _table(mentions, ("type", "mentions", "linked_kg", "linked_candidate", "unlinked"),
                           "no mentions yet: run medkg watch") + "</section>")
+
+    parts.append(_assertion_section(client, charts))
+    sections["assertion"] = len(_rows(client, "mentions_by_assertion"))
 
     runs = list(reversed(_rows(client, "run_coverage", limit=200)))
     sections["runs"] = len(runs)

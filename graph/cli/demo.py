@@ -37,6 +37,16 @@ def _render(p: dict[str, Any]) -> None:
         out.print(f"  from record {t['record']}: {t['subject']!r} at {t['subject_span']} and {t['object']!r} at "
                   f"{t['object_span']} ({t['predicate']}), found by {t['ner_extractor']} and "
                   f"{t['relation_extractor']} in run {t['run']}", highlight=False, markup=False)
+    n = p.get("negated")
+    if n:
+        out.print(f"one negated mention: {n['text']!r} ({n['concept']}) in {n['record']} at {n['start']}-{n['end']}, "
+                  f"cue {n['cue']!r}: certainty {n['certainty']}, so it is no evidence of anything "
+                  f"({n['positive_relation_mentions']} positive relation mentions, {n['pertinent_negatives']} "
+                  "pertinent negatives)", highlight=False, markup=False)
+        for f in n["facts"]:
+            out.print(f"  ({f['head']})-[:{f['type']}]->({f['tail']}): {f['record_count']} record(s) of evidence, "
+                      f"{f['from_this_record']} from this record; sources {', '.join(f['sources']) or 'none'}",
+                      highlight=False, markup=False)
     q = p.get("query")
     if q:
         out.print(f"an analyst query: {q['command']}", highlight=False, markup=False)

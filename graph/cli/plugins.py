@@ -46,7 +46,7 @@ def plugins_register(
     version: Annotated[str | None, typer.Option(help="Plugin version (default: the newest installed).")] = None,
     config: Annotated[str | None, typer.Option(help="Plugin config as a JSON object.")] = None,
     model: Annotated[Path | None, typer.Option(
-        help="cbt-kg-tagger or entity-marker-relations: the checkpoint folder.")] = None,
+        help="cbt-kg-tagger, entity-marker-relations or learned-assertion: the model folder.")] = None,
     enable: Annotated[bool, typer.Option("--enable", help="Enable it too.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Replace the config of a version that never ran.")] = False,
     as_json: JsonFlag = False,
@@ -54,11 +54,12 @@ def plugins_register(
     """Store an installed plugin in the graph (idempotent); ``--model DIR`` for a trained model.
 
     With ``--enable``, the default plugins (``context-assertion``) are stored and enabled too when the graph
-    has no plugin of their kind yet.
+    has no plugin of their kind yet. One assertion plugin is enabled at a time: to use ``learned-assertion``,
+    ``medkg plugins disable context-assertion`` first.
     """
     from graph.db.connection import GraphClient
     from graph.kg.formats import json_problem
-    from graph.watch.plugins import PluginError, register_defaults, register_plugin, relation_config, tagger_config
+    from graph.watch.plugins import PluginError, model_options, register_defaults, register_plugin
 
     try:
         options = json.loads(config) if config else {}
@@ -68,12 +69,8 @@ def plugins_register(
         fail("--config must be a JSON object", code=2, as_json=as_json)
     try:
         with GraphClient.from_environment() as client:
-            if model is not None and name == "cbt-kg-tagger":
-                options = tagger_config(model, client, **options)
-            elif model is not None and name == "entity-marker-relations":
-                options = relation_config(model, **options)
-            elif model is not None:
-                raise PluginError(f"--model is for cbt-kg-tagger and entity-marker-relations, not {name}")
+            if model is not None:
+                options = model_options(client, name, model, options)
             stored = register_plugin(client, name, version, options, enable=enable, replace=replace)
             defaults = [x.id for x in register_defaults(client)] if enable else []
     except PluginError as exc:

@@ -15,6 +15,14 @@ version, or pass ``replace`` for a plugin that has not written anything yet).
 stores and enables each one whose kind the graph has no extractor of yet (enabled or not, so a user who
 disabled it keeps it disabled); ``medkg plugins register --enable`` and the demo call it.
 
+One assertion plugin is enabled at a time (:data:`SINGLE_KINDS`): with two, the watcher would run both and
+keep, span by span, the first one's assertion in run order, so the other's would cost time and change
+nothing. Enabling a second one is refused with the command that disables the first; to switch from the
+rules to the learned model::
+
+    medkg plugins disable context-assertion
+    medkg plugins register learned-assertion --model DIR --enable
+
 Example:
     >>> register_plugin(client, "gazetteer-ner", enable=True)  # doctest: +SKIP
     StoredExtractor(id='gazetteer-ner@1', ...)
@@ -33,13 +41,17 @@ from extractor.plugin import KIND_ORDER
 from extractor.plugins.registry import UnknownPluginError, build_plugin, find_spec, load_class
 from graph.db.connection import GraphClient
 
-__all__ = ["DEFAULT_PLUGINS", "PluginError", "StoredExtractor", "enabled_extractors", "get_extractor",
-           "list_extractors", "load_plugin", "register_defaults", "register_plugin", "relation_config", "set_enabled",
-           "tagger_config"]
+__all__ = ["DEFAULT_PLUGINS", "SINGLE_KINDS", "PluginError", "StoredExtractor", "enabled_extractors",
+           "get_extractor", "list_extractors", "load_plugin", "model_options", "register_defaults", "register_plugin",
+           "relation_config", "set_enabled", "tagger_config"]
 
 
 #: Plugins a graph runs unless told otherwise: without assertions, negated findings count as evidence.
 DEFAULT_PLUGINS: tuple[str, ...] = ("context-assertion",)
+
+#: Kinds of which at most one extractor may be enabled: two would assert the same spans, and only the first's
+#: assertion is kept (:mod:`graph.watch.pipeline`).
+SINGLE_KINDS: tuple[str, ...] = ("assertion",)
 
 
 class PluginError(ValueError):
@@ -150,14 +162,44 @@ def relation_config(model_dir: Path, **options: Any) -> dict[str, Any]:  # noqa:
     return config
 
 
+def model_options(client: GraphClient | None, name: str, model_dir: Path,
+                  options: dict[str, Any]) -> dict[str, Any]:
+    """The config of a plugin that takes a model folder (``medkg plugins register NAME --model DIR``).
+
+    Raises:
+        PluginError: ``name`` takes no model folder, or the folder is not a checkpoint of that plugin.
+    """
+    if name == "cbt-kg-tagger":
+        return tagger_config(model_dir, client, **options)
+    if name == "entity-marker-relations":
+        return relation_config(model_dir, **options)
+    if name == "learned-assertion":
+        return {"model": str(Path(model_dir).expanduser().resolve()), **options}  # checked by register_plugin
+    raise PluginError(f"--model is for cbt-kg-tagger, entity-marker-relations and learned-assertion, not {name}")
+
+
+def _refuse_a_second(client: GraphClient, extractor_id: str, kind: str) -> None:
+    """Refuse to enable ``extractor_id`` while another extractor of a :data:`SINGLE_KINDS` kind is enabled."""
+    if kind not in SINGLE_KINDS:
+        return
+    stored = list_extractors(client)
+    for other in stored:
+        if other.enabled and other.kind == kind and other.id != extractor_id:
+            named = other.name if sum(e.name == other.name for e in stored) == 1 else other.id
+            raise PluginError(f"{extractor_id}: {other.id} is enabled, and one {kind} plugin runs at a time (with "
+                              f"two, the first in run order would assert every span); run `medkg plugins disable "
+                              f"{named}` first")
+
+
 def register_plugin(client: GraphClient, name: str, version: str | None = None,
                     config: dict[str, Any] | None = None, *, enable: bool = False,
                     replace: bool = False) -> StoredExtractor:
     """Store (or confirm) one installed plugin as an ``(:Extractor)`` node.
 
     Raises:
-        PluginError: Unknown plugin or version, a config the plugin rejects, a missing artifact, or
-            another config already stored under the same id (without ``replace``).
+        PluginError: Unknown plugin or version, a config the plugin rejects, a missing artifact,
+            another config already stored under the same id (without ``replace``), or ``enable`` of an
+            assertion plugin while another one is enabled.
     """
     config = dict(config or {})
     note = config.pop("note", None)
@@ -182,6 +224,8 @@ def register_plugin(client: GraphClient, name: str, version: str | None = None,
                           "extractor id, so register a new version (or --replace if it has not run yet)")
     if existing is not None and replace and existing.runs:
         raise PluginError(f"{spec.id} has written facts in {existing.runs} runs; register a new version instead")
+    if enable:
+        _refuse_a_second(client, spec.id, spec.kind)
     rows, _ = client.write("internal/merge_extractor", id=spec.id, plugin_name=spec.name, version=spec.version,
                            kind=spec.kind, entry_point=spec.entry_point, config=stored_config,
                            artifact_sha256=artifact, enabled=enable, note=note)
@@ -211,7 +255,7 @@ def set_enabled(client: GraphClient, extractor_id: str, enabled: bool) -> Stored
     """Enable or disable a stored extractor (by id or name; a name must be unambiguous).
 
     Raises:
-        PluginError: Not stored, or a name with several stored versions.
+        PluginError: Not stored, a name with several stored versions, or enabling a second assertion plugin.
     """
     matches = [e for e in list_extractors(client) if extractor_id in (e.id, e.name)]
     if not matches:
@@ -219,6 +263,8 @@ def set_enabled(client: GraphClient, extractor_id: str, enabled: bool) -> Stored
     if len(matches) > 1:
         raise PluginError(f"{extractor_id!r} names {len(matches)} versions ({', '.join(e.id for e in matches)}); "
                           "give name@version")
+    if enabled:
+        _refuse_a_second(client, matches[0].id, matches[0].kind)
     rows, _ = client.write("internal/set_extractor_enabled", id=matches[0].id, enabled=enabled)
     return StoredExtractor.from_row(rows[0])
 

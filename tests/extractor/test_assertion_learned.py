@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from assertion_helpers import RECORD_EXAMPLES, TINY, example
 
 from extractor.assertion.cmdd import CmddError, read_cmdd, sentence_spans
 from extractor.assertion.combine import (
@@ -34,24 +35,10 @@ from extractor.assertion.learned import (
 )
 from extractor.assertion.schema import Assertion
 
-TINY = LearnedConfig(embedding_dim=8, hidden=16, section_dim=4, epochs=3, batch_size=4, window=10,
-                     min_char_count=1)
-
-
-def _example(text: str, mention: str, **labels: str) -> Example:
-    start = text.index(mention)
-    return Example(text, start, start + len(mention), labels)
-
-
 EXAMPLES = [
-    _example("患者无发热。", "发热", certainty="negated", temporality="current", experiencer="patient"),
-    _example("患者发热3天。", "发热", certainty="affirmed", temporality="current", experiencer="patient"),
-    _example("考虑肺炎。", "肺炎", certainty="possible", temporality="current", experiencer="patient"),
-    _example("既往史：高血压10年。", "高血压", certainty="affirmed", temporality="historical", experiencer="patient"),
-    _example("其父患糖尿病。", "糖尿病", certainty="affirmed", temporality="current", experiencer="family"),
-    _example("如出现胸痛及时就诊。", "胸痛", certainty="affirmed", temporality="hypothetical", experiencer="patient"),
-    _example("医生：咳嗽吗\n患者：不咳", "咳嗽", certainty="negated"),  # a CMDD-like span: certainty only
-    _example("患者：孩子有点咳嗽", "咳嗽", certainty="affirmed"),
+    *RECORD_EXAMPLES,
+    example("医生：咳嗽吗\n患者：不咳", "咳嗽", certainty="negated"),  # a CMDD-like span: certainty only
+    example("患者：孩子有点咳嗽", "咳嗽", certainty="affirmed"),
 ]
 
 

@@ -83,7 +83,7 @@ def test_demo_next_to_other_data_is_taken_back_exactly(other_graph: GraphClient,
     assert "record_count" not in before_rels[only_demo_records] and during[only_demo_records]["record_count"] == 1
 
     removed = clean_demo(client)
-    assert removed["records"] == 8 and removed["mentions"] == 53 and removed["relation_mentions"] == 33
+    assert removed["records"] == 8 and removed["mentions"] == 59 and removed["relation_mentions"] == 32
     assert removed["kg_sources"] == 1 and removed["runs"] == len(payload["watch"]["runs"])
     # the demo stored context-assertion (the other data had no assertion plugin) and takes it back; the other
     # data's own extractors stay, and no embedding run was trained

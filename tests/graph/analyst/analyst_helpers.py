@@ -54,12 +54,18 @@ class OddSymptom:
         return out
 
 
-def build_processed_graph(client: GraphClient) -> GraphClient:
-    """Sample KG + sample records (+ two records with the odd symptom) through one watcher cycle."""
+def build_processed_graph(client: GraphClient, *, assertion: bool = True) -> GraphClient:
+    """Sample KG + sample records (+ two records with the odd symptom) through one watcher cycle.
+
+    ``assertion=False`` leaves out the ``context-assertion`` plugin: a graph as it was processed before
+    the assertion step existed (every mention's assertion unknown).
+    """
     load_kg(client, REPO / "data" / "sample" / "kg.tsv", LoadConfig(format="triples", source="sample"))
     spec = register_class(OddSymptom)
+    names = ("gazetteer-ner", "odd-symptom-ner", *(("context-assertion",) if assertion else ()), "kg-linker",
+             "cooccurrence-relations")
     try:
-        for name in ("gazetteer-ner", "odd-symptom-ner", "kg-linker", "cooccurrence-relations"):
+        for name in names:
             register_plugin(client, name, enable=True)
         ingest_path(client, REPO / "data" / "sample" / "emr.jsonl", IngestConfig(format="ccks"))
     finally:

@@ -41,7 +41,15 @@ def test_every_library_file_has_a_valid_header():
         for p in spec.params:
             assert p.help, (spec.name, p.name)
     top = get_spec("top_treatments")
-    assert [(p.name, p.type, p.required) for p in top.params] == [("disease", "concept", True), ("limit", "int", False)]
+    assert [(p.name, p.type, p.required) for p in top.params] == [
+        ("disease", "concept", True), ("certainty", "list[certainty]", False),
+        ("experiencer", "list[experiencer]", False), ("temporality", "list[temporality]", False),
+        ("limit", "int", False)]
+    for name in ("diseases_by_records", "disease_findings", "top_treatments", "records_mentioning", "mentions_by_type",
+                 "mentions_by_month"):  # every query that counts records filters by assertion, by default the patient's
+        defaults = {p.name: p.default for p in get_spec(name).params}
+        assert (defaults["certainty"], defaults["experiencer"], defaults["temporality"]) == (
+            ["affirmed"], ["patient"], ["current", "historical"]), name
     with pytest.raises(QueryError, match="no query 'nope' in the library; one of: .*top_treatments"):
         get_spec("nope")
 
@@ -63,13 +71,23 @@ def test_bad_headers_are_refused_with_the_line(header, error):
 def test_parameters_are_validated_against_the_header():
     spec = get_spec("records_mentioning")
     assert coerce_params(spec, {"concepts": "Disease:糖尿病,Drug:二甲双胍"}) == {
-        "concepts": ["Disease:糖尿病", "Drug:二甲双胍"], "limit": 50}
-    assert coerce_params(spec, {"concepts": '["a","b"]', "limit": "3"}) == {"concepts": ["a", "b"], "limit": 3}
+        "concepts": ["Disease:糖尿病", "Drug:二甲双胍"], "limit": 50, "certainty": ["affirmed"],
+        "experiencer": ["patient"], "temporality": ["current", "historical"]}
+    assert coerce_params(spec, {"concepts": '["a","b"]', "limit": "3", "certainty": "negated,possible",
+                                "experiencer": "any"}) == {
+        "concepts": ["a", "b"], "limit": 3, "certainty": ["negated", "possible"],
+        "experiencer": ["patient", "family", "other", "unknown"], "temporality": ["current", "historical"]}
+    with pytest.raises(QueryParamError, match="parameter 'certainty': 'denied' is not a certainty; give one or more "
+                                              "of affirmed, negated, possible, unknown, or 'any'"):
+        coerce_params(spec, {"concepts": "a", "certainty": "affirmed,denied"})
+    with pytest.raises(QueryParamError, match="parameter 'temporality': 'an empty list' is not a temporality"):
+        coerce_params(spec, {"concepts": "a", "temporality": []})
     with pytest.raises(QueryParamError, match="needs parameter 'concepts' \\(list\\[concept\\]\\)"):
         coerce_params(spec, {})
     with pytest.raises(QueryParamError, match="parameter 'limit' must be int, got '3.5'"):
         coerce_params(spec, {"concepts": "a", "limit": "3.5"})
-    with pytest.raises(QueryParamError, match="has no parameter 'disease'; its parameters: concepts, limit"):
+    with pytest.raises(QueryParamError, match="has no parameter 'disease'; its parameters: concepts, certainty, "
+                                              "experiencer, temporality, limit"):
         coerce_params(spec, {"concepts": "a", "disease": "x"})
     with pytest.raises(QueryParamError, match="parameter 'limit' \\(int\\) cannot be null"):
         coerce_params(spec, {"concepts": "a", "limit": "null"})
@@ -133,7 +151,7 @@ def test_library_queries_on_a_processed_graph(analysed: GraphClient):
 
     months = rows("mentions_by_month")
     total = sum(r["mentions"] for r in months)
-    assert total == sum(r["mentions"] for r in client.read("analyst/mentions_by_type"))
+    assert total == sum(r["mentions"] for r in rows("mentions_by_type"))
     assert all(len(r["month"]) == 7 and r["month"][4] == "-" for r in months)
     assert {r["type"] for r in rows("mentions_by_month", type="Drug")} == {"Drug"}
 
@@ -144,9 +162,10 @@ def test_library_queries_on_a_processed_graph(analysed: GraphClient):
 
     coverage = rows("run_coverage")
     assert len(coverage) == 3 and sum(r["done"] for r in coverage) == 10
-    assert all(r["status"] == "done" and r["seconds"] > 0 and r["records_per_s"] > 0 and len(r["extractors"]) == 4
+    assert all(r["status"] == "done" and r["seconds"] > 0 and r["records_per_s"] > 0 and len(r["extractors"]) == 5
                for r in coverage)
-    assert sum(r["mentions"] for r in coverage) == total
+    every = sum(r["mentions"] for r in rows("mentions_by_type", certainty="any", experiencer="any", temporality="any"))
+    assert sum(r["mentions"] for r in coverage) == every > total  # the sample denies some findings
 
 
 def test_nearest_concepts_by_the_vector_index(client: GraphClient):
@@ -207,11 +226,14 @@ def test_diseases_are_ranked_by_records_then_treatments(client: GraphClient):
             WITH many, few
             UNWIND [['r1', many], ['r2', many], ['r3', many], ['r4', few]] AS pair
             WITH pair[0] AS rid, pair[1] AS disease
-            CREATE (:EMR {id: rid})-[:HAS_MENTION]->(:Mention {id: rid + '#m', record_id: rid, current: true})
+            CREATE (:EMR {id: rid})-[:HAS_MENTION]->(:Mention {id: rid + '#m', record_id: rid, current: true,
+                                                              certainty: 'affirmed', experiencer: 'patient',
+                                                              temporality: 'current'})
                    -[:REFERS_TO {current: true}]->(disease)
         """).consume()
     rows = run_library_query(client, "diseases_by_records").rows
-    assert [(r["disease"], r["records"], r["treatments"]) for r in rows] == [("Disease:多", 3, 0), ("Disease:少", 1, 2)]
+    assert [(r["disease"], r["records"], r["unknown_records"], r["treatments"]) for r in rows] == [
+        ("Disease:多", 3, 0, 0), ("Disease:少", 1, 0, 2)]
 
 
 @pytest.mark.parametrize("text", ["糖尿病(", '"糖尿病', "糖尿病 AND", "[糖尿病"])

@@ -21,8 +21,8 @@ def test_report_from_a_processed_graph_in_chromium(client: GraphClient, tmp_path
     result = write_report(client, tmp_path / "report", top=10)
     best = run_library_query(client, "diseases_by_records", {"limit": 1}).rows[0]
     assert result.disease == best["disease"] and best["treatments"] > 0
-    assert sorted(result.charts) == ["confidence.svg", "growth.svg", "mentions.svg", "throughput.svg",
-                                     "treatments.svg"]
+    assert sorted(result.charts) == ["assertion.svg", "confidence.svg", "growth.svg", "mentions.svg",
+                                     "throughput.svg", "treatments.svg"]
     for name in result.charts:
         root = ET.parse(tmp_path / "report" / name).getroot()
         assert root.tag.endswith("svg")
@@ -31,13 +31,22 @@ def test_report_from_a_processed_graph_in_chromium(client: GraphClient, tmp_path
     assert all(f"<td>{r['name']}</td>" in page for r in treatments)
     assert "<td>蜗鸣音样不适</td>" in page  # the NIL queue
     assert result.sections["runs"] == 3 and result.sections["nil"] == 1
+    # mentions per certainty and experiencer: the sample denies findings and gives 高血压 to a father
+    split = run_library_query(client, "mentions_by_assertion").rows
+    negated = sum(r["mentions"] for r in split if r["certainty"] == "negated" and r["experiencer"] == "patient")
+    family = sum(r["mentions"] for r in split if r["experiencer"] == "family")
+    assert negated >= 5 and family == 1
+    assert f'<td>negated</td><td>patient</td><td class="num">{negated}</td>' in page
+    assert f'<td>affirmed</td><td>family</td><td class="num">{family}</td>' in page
+    assert "have no assertion" not in page
 
     with headless_chromium(tmp_path / "profile", 1200, 2400) as chrome:
         chrome.get((tmp_path / "report" / "index.html").as_uri())
         headings = [h.text for h in chrome.find_elements("css selector", "h2")]
         assert headings[0] == "The graph in numbers" and "Candidate concepts (NIL queue)" in headings
         images = chrome.find_elements("css selector", "img")
-        assert len(images) == 5 and all(chrome.execute_script("return arguments[0].naturalWidth", i) > 100
+        assert "What the records assert" in headings
+        assert len(images) == 6 and all(chrome.execute_script("return arguments[0].naturalWidth", i) > 100
                                         for i in images)  # every chart loaded and rendered
         cells = {c.text for c in chrome.find_elements("css selector", "#nil td")}
         assert "蜗鸣音样不适" in cells

@@ -54,11 +54,17 @@ def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: Conn
     assert (watch["done"], watch["failed"]) == (8, 0)
     assert watch["extractors"] == ["gazetteer-ner@1", "context-assertion@1", "kg-linker@1", "cooccurrence-relations@1"]
     # pinned: the sample records, the gazetteer and the rule-based relations are deterministic
-    assert sum(r["mentions"] for r in payload["mentions"]) == watch["mentions_created"] == 53
+    assert sum(r["mentions"] for r in payload["mentions"]) == watch["mentions_created"] == 59
     assert {r["type"]: r["mentions"] for r in payload["mentions"]} == {
-        "Symptom": 15, "Drug": 13, "Disease": 10, "LabTest": 10, "ImagingExam": 5}
-    assert payload["stats"]["labels"]["RelationMention"] == 33
-    assert payload["stats"]["relationships_total"] == 355  # 145 from the KG + record-derived ones + provenance
+        "Symptom": 17, "Drug": 13, "Disease": 14, "LabTest": 10, "ImagingExam": 5}
+    assert payload["stats"]["labels"]["RelationMention"] == 32
+    assert payload["stats"]["relationships_total"] == 363  # 145 from the KG + record-derived ones + provenance
+    negated = payload["negated"]  # emr-0002's 无头痛、头晕: denied, so no evidence for the KG's 脑梗死 -> 头晕
+    assert (negated["record"], negated["text"], negated["certainty"], negated["cue"]) == (
+        "medkg-sample/emr-0002", "头晕", "negated", "无")
+    assert negated["positive_relation_mentions"] == 0
+    assert negated["facts"] == [{"head": "脑梗死", "type": "HAS_SYMPTOM", "tail": "头晕", "record_count": 0,
+                                 "sources": ["medkg-sample"], "from_this_record": 0}]
     trace = payload["trace"]
     assert trace["record"].startswith("medkg-sample/emr-") and trace["run"] in watch["runs"]
     assert trace["ner_extractor"] == "gazetteer-ner@1" and trace["relation_extractor"] == "cooccurrence-relations@1"
@@ -71,9 +77,13 @@ def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: Conn
     code, again = invoke_json("demo")  # idempotent: nothing new the second time
     assert code == 0 and again["ingest"]["unchanged"] == 8 and again["watch"]["done"] == 0
     assert not again["embedding"]["trained"] and again["stats"] == payload["stats"]
+    shown = runner.invoke(app, ["demo"])  # the human form prints the negated mention and what it did not add
+    assert shown.exit_code == 0, shown.output
+    assert "one negated mention: '头晕' (Symptom:头晕) in medkg-sample/emr-0002" in shown.output
+    assert "(脑梗死)-[:HAS_SYMPTOM]->(头晕): 0 record(s) of evidence, 0 from this record" in shown.output
     # --clean takes it all back: records, facts, runs, the plugins it registered, its TransE run, its KG
     code, removed = invoke_json("demo", "--clean")
-    assert code == 0 and (removed["records"], removed["mentions"], removed["relation_mentions"]) == (8, 53, 33)
+    assert code == 0 and (removed["records"], removed["mentions"], removed["relation_mentions"]) == (8, 59, 32)
     assert (removed["extractors"], removed["embedding_runs"], removed["kg_sources"]) == (4, 1, 1)
     assert removed["concepts_removed"] == 125 and removed["runs"] == len(watch["runs"])
     assert client.read("internal/dump_graph_nodes") == empty

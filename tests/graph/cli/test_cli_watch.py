@@ -55,7 +55,8 @@ def test_ingest_plugins_watch_status_requeue(client: GraphClient, neo4j_env: Con
     code, error = invoke_json("plugins", "register", "entity-marker-relations", "--model", str(tmp_path))
     assert code == 2 and "incomplete relation checkpoint, missing config.json" in error["error"]
     code, error = invoke_json("plugins", "register", "kg-linker", "--model", str(tmp_path))
-    assert code == 2 and "--model is for cbt-kg-tagger and entity-marker-relations, not kg-linker" in error["error"]
+    assert code == 2 and ("--model is for cbt-kg-tagger, entity-marker-relations and learned-assertion, "
+                          "not kg-linker") in error["error"]
     code, shown = invoke_json("plugins", "show", "kg-linker")
     assert code == 0 and shown["config"] == {"cache_size": 100_000, "nil_threshold": None, "link_nil": True}
     code, disabled = invoke_json("plugins", "disable", "cooccurrence-relations@1")

@@ -211,8 +211,8 @@ def test_a_new_assertion_version_supersedes_mentions_and_their_evidence(assertin
                              if not line.startswith("neg-wu\t")), encoding="utf-8")
     spec = register_class(ContextAssertionV2)
     try:
+        set_enabled(client, "context-assertion@1", False)  # one assertion plugin is enabled at a time
         register_plugin(client, "context-assertion", "2", {"rules": str(rules)}, enable=True)
-        set_enabled(client, "context-assertion@1", False)
         client.write("internal/requeue_emrs", status="DONE", ids=None)
         second = cycle(client)
     finally:

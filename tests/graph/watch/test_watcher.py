@@ -12,6 +12,7 @@ from watch_helpers import NoConfig, one, rows
 from extractor.plugin import ExtractionRecord, RecordResult, SpanResult
 from extractor.plugins.gazetteer_ner import GazetteerNER
 from extractor.plugins.registry import register_class, unregister_class
+from graph.analyst.library import run_library_query
 from graph.db.connection import GraphClient
 from graph.watch.claims import adopt_new, claim_batch
 from graph.watch.config import IngestConfig, WatchConfig
@@ -24,6 +25,7 @@ from graph.watch.worker import Watcher, run_watcher_once
 
 REPO = Path(__file__).resolve().parents[3]
 FAST = {"device": "cpu", "backoff_seconds": 0.0}
+EVERY_ASSERTION = {"certainty": "any", "experiencer": "any", "temporality": "any"}
 
 
 def ingest_sample(client: GraphClient) -> None:
@@ -91,10 +93,11 @@ def test_cycle_merges_mentions_links_relations_with_provenance(watch_graph: Grap
     assert fact["sources"] == ["sample", "cooccurrence-relations@1"] and fact["rs"] == ["cooccurrence-relations@1"]
     assert fact["conf"] == pytest.approx([0.8, c_rec]) and (fact["records"], fact["evidence"]) == (1, 2)
     assert fact["confidence"] == pytest.approx(1 - (1 - 0.8) * (1 - c_rec))
-    trace = client.read("analyst/trace_record_fact", fact_key="Disease:脑梗死|HAS_SYMPTOM|Symptom:言语不清", limit=5)
+    trace = client.read("analyst/trace_record_fact", fact_key="Disease:脑梗死|HAS_SYMPTOM|Symptom:言语不清",
+                        polarity="positive", limit=5)
     assert [(t["record"], t["subject"], t["object"], t["ner_extractor"]) for t in trace] == [
         ("emr-0002", "脑梗死", "言语不清", "gazetteer-ner@1")]
-    by_type = {r["type"]: r for r in client.read("analyst/mentions_by_type")}
+    by_type = {r["type"]: r for r in run_library_query(client, "mentions_by_type", EVERY_ASSERTION).rows}
     assert sum(r["mentions"] for r in by_type.values()) == len(mentions)
     assert all(r["linked_kg"] + r["linked_candidate"] + r["unlinked"] == r["mentions"] for r in by_type.values())
     status = watch_status(client)
@@ -145,7 +148,8 @@ def test_a_new_version_supersedes_old_facts_traceably(watch_graph: GraphClient) 
     assert states[0]["by"] in second.runs and states[1]["by"] is None
     assert one(client, "MATCH ()-[l:REFERS_TO]->() WHERE l.current RETURN count(l)") == old
     assert one(client, "MATCH ()-[l:REFERS_TO]->() WHERE NOT l.current RETURN count(l)") == old
-    assert sum(r["mentions"] for r in client.read("analyst/mentions_by_type")) == old  # current facts only
+    current = run_library_query(client, "mentions_by_type", EVERY_ASSERTION).rows
+    assert sum(r["mentions"] for r in current) == old  # current facts only
     # relation evidence moved to the new mentions: the same records still support the same facts
     fact = rows(client, "MATCH (:Concept {id: 'Disease:脑梗死'})-[r:HAS_SYMPTOM]->(:Concept {id: 'Symptom:言语不清'}) "
                         "RETURN r.record_count AS n, r.sources AS s")[0]
