@@ -2,6 +2,7 @@
 FROM python:3.11-slim
 WORKDIR /opt/medkg
 COPY pyproject.toml README.md constraints.txt ./
+COPY core core
 COPY graph graph
 COPY embeddings embeddings
 COPY extractor extractor

@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)
 
-.PHONY: venv launcher chromium demo test lint bench clean
+.PHONY: venv launcher chromium demo test lint typecheck bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), f"Python 3.11+ needed, found {sys.version}"'
@@ -45,8 +45,13 @@ test: launcher lint chromium
 	  else echo "no research data at $(DATA_DIR): data tests will skip"; fi
 	$(if $(wildcard $(DATA_DIR)),MEDKG_REQUIRE_DATA=1 MEDKG_DATA_DIR=$(DATA_DIR)) $(VENV)/bin/python -m pytest
 
-lint: venv
-	$(VENV)/bin/ruff check graph embeddings extractor linker tests benchmarks
+# Ruff over the whole tree (every package, the tests, the benchmarks), after mypy: `make test` fails on
+# either. mypy's packages and strictness are set in pyproject.toml ([tool.mypy]).
+lint: venv typecheck
+	$(VENV)/bin/ruff check .
+
+typecheck: venv
+	$(VENV)/bin/mypy
 
 bench: launcher
 	$(VENV)/bin/python benchmarks/bench_kg_load.py

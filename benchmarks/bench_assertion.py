@@ -34,7 +34,8 @@ from typing import Any
 
 import torch
 
-from extractor.assertion.cmdd import CONTEXTS, read_cmdd
+from core.paths import default_data_dir
+from extractor.assertion.cmdd import CONTEXTS, Context, read_cmdd
 from extractor.assertion.combine import (
     DIALOGUE,
     Combined,
@@ -49,8 +50,7 @@ from extractor.assertion.evaluate import Method, NegExBaseline, all_default, eva
 from extractor.assertion.learned import LearnedAssertion, LearnedConfig, score_examples
 from extractor.assertion.schema import Assertion
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("MEDKG_DATA_DIR") or ROOT.parent / "shared" / "data")
+DATA = default_data_dir()
 
 
 def _loadavg() -> list[float]:
@@ -115,8 +115,8 @@ def _rate(method: Method, items: Sequence[tuple[Any, str]], min_seconds: float =
     return {"mentions_per_s": round(n / seconds, 1), "mentions": n, "seconds": round(seconds, 2), "loadavg": load}
 
 
-def _cmdd(methods: dict[str, Method], split: str, context: str) -> dict[str, Any]:
-    spans, stats = read_cmdd(split, data_dir=DATA, context=context)  # type: ignore[arg-type]
+def _cmdd(methods: dict[str, Method], split: str, context: Context) -> dict[str, Any]:
+    spans, stats = read_cmdd(split, data_dir=DATA, context=context)
     examples = cmdd_examples(spans)
     out: dict[str, Any] = {"split": split, "context": context, **stats.summary()}
     for name, method in methods.items():

@@ -6,7 +6,7 @@ On a fresh embedded Neo4j holding the full xywy KG, the 1,000 CCKS 2019 *trainin
 
 - ``before``: ``gazetteer-ner`` + ``kg-linker`` + ``cooccurrence-relations`` and no assertion step (a graph as
   it was before issue 20), watcher cycles until every record is DONE;
-- ``after``: the re-processing path of such a graph (README): ``context-assertion`` registered and enabled,
+- ``after``: the re-processing path of such a graph (docs/analysts.md): ``context-assertion`` registered and enabled,
   the DONE records requeued (``medkg watch requeue --status DONE``), cycles until every record is DONE again;
 - for both: current mentions per type (and, after, per type x certainty, experiencer, temporality), how many
   current mentions have no assertion (``unknown``) and how many were superseded, the concept-level
@@ -32,12 +32,14 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from core.paths import default_data_dir  # noqa: E402
 from extractor.plugin import ExtractionRecord  # noqa: E402
 from extractor.plugins.assertion import ContextAssertion, ContextAssertionConfig  # noqa: E402
 from extractor.plugins.merge import merge_ner_spans  # noqa: E402
@@ -52,7 +54,7 @@ from graph.watch.pipeline import LoadedExtractor  # noqa: E402
 from graph.watch.plugins import register_plugin  # noqa: E402
 from graph.watch.worker import Watcher  # noqa: E402
 
-DATA = Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data"))
+DATA = default_data_dir()
 CCKS_TRAIN = [DATA / "ccks2019-yidu-s4k" / f"subtask1_training_part{i}.txt" for i in (1, 2)]
 BEFORE_PLUGINS = ("gazetteer-ner", "kg-linker", "cooccurrence-relations")
 ASSERTION_PLUGIN = "context-assertion"
@@ -123,7 +125,7 @@ def process(client: GraphClient, watcher: Watcher, max_cycles: int = 50) -> dict
     return total
 
 
-def timing(run: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]:
+def timing(run: dict[str, Any], kinds: Mapping[str, str]) -> dict[str, Any]:
     """Per-record milliseconds of each watcher step, and the assertion step's share of the per-record time.
 
     ``kinds`` maps each extractor id (a timing key) to its kind; ``merge``, ``write`` and ``write.*`` are
@@ -218,7 +220,7 @@ def diseases(client: GraphClient, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def graph_figures(client: GraphClient, *, after: bool) -> dict[str, Any]:
-    """Everything the README reports about one state of the graph."""
+    """Everything docs/benchmarks.md reports about one state of the graph."""
     figures: dict[str, Any] = {"mentions": mention_figures(client), "relations": relation_figures(client)}
     if after:
         figures["diseases_by_records"] = diseases(client, {"limit": 10})

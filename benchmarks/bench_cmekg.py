@@ -33,6 +33,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from core.paths import default_data_dir  # noqa: E402
 from graph.db.connection import GraphClient  # noqa: E402
 from graph.db.server import LocalNeo4j, free_port  # noqa: E402
 from graph.kg.cmekg import installed_pickle  # noqa: E402
@@ -103,7 +104,7 @@ def run(client: GraphClient, xywy_path: Path, cmekg_path: Path) -> dict[str, Any
 def source_arguments(parser: argparse.ArgumentParser) -> None:
     """``--data-dir`` and ``--cmekg`` (this benchmark's and bench_kg_bulk's)."""
     parser.add_argument("--data-dir", type=Path,
-                        default=Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data")))
+                        default=default_data_dir())
     parser.add_argument("--cmekg", type=Path, default=os.environ.get("MEDKG_CMEKG_PKL"))
 
 

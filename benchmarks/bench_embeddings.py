@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("PYKEEN_HOME", str(Path(tempfile.gettempdir()) / "medkg-bench-pykeen"))
 
+from core.paths import default_data_dir  # noqa: E402
 from embeddings import KGEConfig  # noqa: E402
 from graph.db.connection import GraphClient  # noqa: E402
 from graph.db.server import LocalNeo4j, free_port  # noqa: E402
@@ -68,8 +69,10 @@ def run_model(client: GraphClient, name: str, epochs: int,
     config = KGEConfig(model=name, dim=args.dim, epochs=epochs, threads=args.threads,
                        early_stopping={"enabled": args.early_stopping})
     result = train_graph_embeddings(client, config)
-    training = result.training
-    _, rewrite = store_embeddings(client, result.embedding, StoreConfig(property=result.property))
+    training, embedding = result.training, result.embedding
+    if embedding is None:
+        raise SystemExit(f"{name}: training returned no embedding to store")
+    _, rewrite = store_embeddings(client, embedding, StoreConfig(property=result.property))
     return {
         "run_id": result.run_id, "property": result.property,
         "epochs_requested": epochs, "epochs_trained": training["training"]["epochs_trained"],
@@ -86,7 +89,7 @@ def run_model(client: GraphClient, name: str, epochs: int,
         "index": {"action": result.index.action, "seconds": result.index.seconds},
         "export_seconds": result.export.seconds, "total_seconds": result.seconds["total"],
         "load_avg_before": before, "load_avg_after": load_avg(),
-    }, result.embedding.entities
+    }, embedding.entities
 
 
 def median_ms(timings: list[float]) -> float:
@@ -132,7 +135,7 @@ def targets(report: dict[str, Any]) -> dict[str, Any]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path,
-                        default=Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data")))
+                        default=default_data_dir())
     parser.add_argument("--models", default="TransE,TransH,TransR")
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--epochs-transh", type=int, default=None)

@@ -29,6 +29,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from core.paths import default_data_dir  # noqa: E402
 from graph.db.connection import GraphClient  # noqa: E402
 from graph.db.server import LocalNeo4j, free_port  # noqa: E402
 from graph.kg.loader import LoadConfig, LoadResult, load_kg, parse_kg, relationship_rows  # noqa: E402
@@ -79,7 +80,7 @@ def vm_hwm_mb(pid: int | None) -> float | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path,
-                        default=Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data")))
+                        default=default_data_dir())
     parser.add_argument("--sample", type=int, default=5000)
     args = parser.parse_args()
     kg = args.data_dir / "xywy-medicalkg-tonystark"

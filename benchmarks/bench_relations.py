@@ -33,6 +33,7 @@ from pathlib import Path
 
 import torch
 
+from core.paths import default_data_dir
 from extractor.relations.config import RelationConfig, RelationEncoderConfig, RelationTrainConfig
 from extractor.relations.data import (
     CandidateStats,
@@ -46,7 +47,7 @@ from extractor.relations.data import (
 from extractor.relations.evaluate import candidate_triples, gold_triples, score_candidates, score_triples
 from extractor.relations.rules import RuleBaseline
 
-DATA = Path(os.environ.get("MEDKG_DATA_DIR", "/work/shared/data"))
+DATA = default_data_dir()
 CMEIE = DATA / "cmeie"
 HOME = Path(os.environ.get("MEDKG_HOME", Path.home() / ".local/share/medkg"))
 PRETRAINED = HOME / "models/pretrained/char_vectors.npz"
@@ -107,7 +108,7 @@ def train_ner(args: argparse.Namespace) -> dict:
         config = config.model_copy(update={"encoder": config.encoder.model_copy(update={
             "dim": vectors.char_vectors.shape[1], "pretrained_vectors": str(PRETRAINED)})})
     result = train_tagger(config, train_ex, args.ner_model, concepts=load_kg_vocabulary(DATA), kg=kg,
-                          pretrained=vectors, dev=dev_ex, progress=False)
+                          pretrained=vectors, dev=dev_ex)
     return {"out_dir": result.out_dir, "best_epoch": result.best_epoch, "best_dev_f1": result.best_dev_f1,
             "epochs_run": result.epochs_run, "seconds": result.seconds, "kg_fusion": kg is not None,
             "entities": {"train": vars(train_stats), "validation": vars(dev_stats)}, "loadavg": os.getloadavg()}

@@ -6,7 +6,7 @@ Modes:
   ``--workers`` parallel processes (one torch thread each). A run whose ``eval.json`` exists is
   skipped, so re-running the same command resumes the grid; a run interrupted mid-training resumes
   from its ``trainer_state.pt``.
-- ``table``: README-style markdown tables (mean +/- std over seeds) from the grid's results.
+- ``table``: markdown tables as in docs/benchmarks.md (mean +/- std over seeds) from the grid's results.
 - ``paper``: the same results laid out as the paper's Tables 5, 7, 8 and 9.
 - ``speed``: inference throughput of one checkpoint on the CCKS 2019 test records (all cores).
 - ``quality``: issue 12's rows (SoftLexicon, the xywy + CMeKG gazetteer, the merged KG's vectors) paired
@@ -35,8 +35,11 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
-DATA = Path(os.environ.get("MEDKG_DATA_DIR", "/work/shared/data"))
+from core.paths import default_data_dir
+
+DATA = default_data_dir()
 CCKS = DATA / "ccks2019-yidu-s4k"
 TRAIN = [CCKS / "subtask1_training_part1.txt", CCKS / "subtask1_training_part2.txt"]
 TEST = CCKS / "subtask1_test_set_with_answer.json"
@@ -179,7 +182,7 @@ def table(args: argparse.Namespace) -> dict:
 
 
 #: The paper's tables (CBT-KG Tables 5, 7, 8, 9) as (title, rows of (label, group), paired baseline group).
-PAPER_TABLES = [
+PAPER_TABLES: list[tuple[str, list[tuple[str, Any]], str | None]] = [
     ("Table 5: models", [
         ("BiLSTM-CRF on char (+ bigram) embeddings, no KG input", "char-nokg-nogaz"),
         ("+ gazetteer BIOES/category features", "char-nokg"),

@@ -34,6 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from core.paths import default_data_dir  # noqa: E402
 from extractor.kge_quick import load_kg_vectors  # noqa: E402
 from graph.db.connection import GraphClient  # noqa: E402
 from graph.db.server import LocalNeo4j, free_port  # noqa: E402
@@ -44,7 +45,7 @@ from graph.watch.ingest import IngestRow, ingest_rows  # noqa: E402
 from graph.watch.plugins import register_plugin, set_enabled, tagger_config  # noqa: E402
 from graph.watch.worker import Watcher  # noqa: E402
 
-DATA = Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data"))
+DATA = default_data_dir()
 CCKS_TRAIN = [DATA / "ccks2019-yidu-s4k" / f"subtask1_training_part{i}.txt" for i in (1, 2)]
 
 

@@ -16,7 +16,7 @@ import importlib
 from typing import Any
 
 from embeddings.config import EarlyStoppingConfig, EvaluationConfig, KGEConfig, SplitConfig
-from embeddings.registry import BUILTIN_MODELS, ModelSpec, UnknownModelError, property_name, resolve_model
+from embeddings.registry import BUILTIN_MODELS, ModelSpec, UnknownModelError, resolve_model
 
 __all__ = [
     "BUILTIN_MODELS",
@@ -32,7 +32,6 @@ __all__ = [
     "SplitConfig",
     "UnknownModelError",
     "fold_in",
-    "property_name",
     "resolve_model",
     "train_embeddings",
 ]

@@ -15,18 +15,16 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from core.config import FrozenConfig
 
 __all__ = ["EarlyStoppingConfig", "EvaluationConfig", "KGEConfig", "SplitConfig"]
 
 _MODEL_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SplitConfig(_Closed):
+class SplitConfig(FrozenConfig):
     """How the triples are split into training, validation and test sets.
 
     The split is pykeen's coverage splitter: every entity and relation of the graph occurs in the
@@ -49,7 +47,7 @@ class SplitConfig(_Closed):
         return self
 
 
-class EarlyStoppingConfig(_Closed):
+class EarlyStoppingConfig(FrozenConfig):
     """Early stopping on the validation split (filtered MRR, both sides)."""
 
     enabled: bool = True
@@ -68,7 +66,7 @@ class EarlyStoppingConfig(_Closed):
     """At most this many validation triples per check (a seeded sample), to keep checks cheap."""
 
 
-class EvaluationConfig(_Closed):
+class EvaluationConfig(FrozenConfig):
     """The final ranking evaluation on the test split."""
 
     enabled: bool = True
@@ -81,7 +79,7 @@ class EvaluationConfig(_Closed):
     """Working memory per scoring batch of the generic (non-translation) scorer."""
 
 
-class KGEConfig(_Closed):
+class KGEConfig(FrozenConfig):
     """Everything that decides a KGE training run.
 
     With the same triples, the same config gives the same vectors and metrics on the same machine.

@@ -218,7 +218,10 @@ def evaluate(scorer: Scorer, triples: np.ndarray, known: KnownTriples, popularit
         bh, bt = _side_ranks(popularity, subset, relation, known, batch)
         per_relation[relations[relation]] = RelationReport(len(subset), SideMetrics.from_ranks(mh, mt),
                                                            SideMetrics.from_ranks(bh, bt))
-        model_h.append(mh), model_t.append(mt), base_h.append(bh), base_t.append(bt)
+        model_h.append(mh)
+        model_t.append(mt)
+        base_h.append(bh)
+        base_t.append(bt)
         if progress is not None:
             progress(len(subset))
 

@@ -79,7 +79,8 @@ def relation_offsets(translations: np.ndarray, projections: np.ndarray | None) -
     if projections is None:
         return translations.copy()
     pinv = np.linalg.pinv(np.asarray(projections, dtype=np.float64))  # (R, d_r, d_e)
-    return np.einsum("rk,rke->re", translations, pinv)
+    offsets: np.ndarray = np.einsum("rk,rke->re", translations, pinv)
+    return offsets
 
 
 def fold_in(evidence: Sequence[Evidence], offsets: np.ndarray, constraint: EntityConstraint) -> np.ndarray | None:

@@ -14,8 +14,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 import torch
 from pykeen.models import TransH, TransR
+from pykeen.nn.modules import TransRInteraction
+from pykeen.nn.representation import Representation
 from pykeen.utils import clamp_norm, negative_norm_of_sum
 
 __all__ = ["GroupedTransR", "PaperTransH", "identity_projections"]
@@ -28,10 +33,11 @@ class PaperTransH(TransH):
         >>> model = PaperTransH(triples_factory=factory, embedding_dim=100)  # doctest: +SKIP
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         translation, normal = self.relation_representations
-        self.relation_representations = torch.nn.ModuleList([normal, translation])
+        # the same cast pykeen makes: the attribute is declared a Sequence and holds a ModuleList
+        self.relation_representations = cast(Sequence[Representation], torch.nn.ModuleList([normal, translation]))
 
 
 def identity_projections(x: torch.Tensor) -> torch.Tensor:
@@ -50,12 +56,17 @@ class GroupedTransR(TransR):
         >>> model = GroupedTransR(triples_factory=factory, embedding_dim=100, relation_dim=100)  # doctest: +SKIP
     """
 
-    def __init__(self, **kwargs: object) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("relation_projection_initializer", identity_projections)
         super().__init__(**kwargs)
         # pykeen clamps entities and relation vectors to max_projection_norm but the projected
         # vectors to the interaction's own default (1.0); use the model's bound for both
-        self.interaction.max_projection_norm = float(kwargs.get("max_projection_norm", 1.0))  # type: ignore[arg-type]
+        self._transr.max_projection_norm = float(kwargs.get("max_projection_norm", 1.0))
+
+    @property
+    def _transr(self) -> TransRInteraction:
+        """The interaction TransR builds, which pykeen's base class declares only as an ``Interaction``."""
+        return cast(TransRInteraction, self.interaction)
 
     def _project(self, entities: torch.Tensor, relations: torch.Tensor, matrices: torch.Tensor) -> torch.Tensor:
         """``(n, d)`` entities through ``matrices[relations[i]]`` (``(R, d, k)``), clamped: ``(n, k)``."""
@@ -65,7 +76,7 @@ class GroupedTransR(TransR):
         projected = torch.cat([part @ matrices[kind] for part, kind in zip(parts, kinds.tolist(), strict=True)])
         inverse = torch.empty_like(order)
         inverse[order] = torch.arange(len(order), device=order.device)
-        interaction = self.interaction
+        interaction = self._transr
         return clamp_norm(projected[inverse], p=interaction.p, dim=-1, maxnorm=interaction.max_projection_norm)
 
     def score_hrt(self, hrt_batch: torch.Tensor, *, mode: object = None) -> torch.Tensor:
@@ -76,5 +87,6 @@ class GroupedTransR(TransR):
         matrices = self.relation_representations[1](indices=None)
         h = self._project(entities(indices=heads), relations, matrices)
         t = self._project(entities(indices=tails), relations, matrices)
-        scores = negative_norm_of_sum(h, translation, -t, p=self.interaction.p, power_norm=self.interaction.power_norm)
+        interaction = self._transr
+        scores = negative_norm_of_sum(h, translation, -t, p=interaction.p, power_norm=interaction.power_norm)
         return scores.unsqueeze(-1)

@@ -48,7 +48,7 @@ class LazyAdam(torch.optim.Optimizer):
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps})
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # noqa: ANN401 - the closure's loss
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # the closure's loss
         """One update of every parameter that has a gradient."""
         loss = None
         if closure is not None:
@@ -83,7 +83,7 @@ class LazyAdam(torch.optim.Optimizer):
         return loss
 
 
-def use_sparse_entities(model: Any) -> int:  # noqa: ANN401 - a pykeen model
+def use_sparse_entities(model: Any) -> int:  # a pykeen model
     """Switch the entity tables of a pykeen model to sparse gradients; returns how many tables.
 
     Only plain :class:`pykeen.nn.Embedding` entity representations are switched; anything else (and

@@ -1,31 +1,33 @@
 """The KGE model registry: built-ins listed lazily, any other pykeen model resolved by name.
 
-Built-ins are ``(module, class)`` pairs so that importing this module (or the CLI) never imports
-torch or pykeen; the class is imported when a model is made. A name that is not a built-in is looked
-up with pykeen's own model resolver (case- and suffix-insensitive: ``distmult``, ``DistMult``).
+The built-ins are a :class:`core.registry.LazyRegistry` of ``"module:class"`` references (:data:`MODELS`),
+so importing this module (or the CLI) never imports torch or pykeen; the class is imported when a
+model is made. A name that is not a built-in is looked up with pykeen's own model resolver (case- and
+suffix-insensitive: ``distmult``, ``DistMult``). A model's ``key`` names its vectors in the graph
+(``graph.kge.store.property_name``).
 
 Example:
     >>> spec = resolve_model("transh")
     >>> spec.name, spec.key, spec.family
     ('TransH', 'transh', 'transh')
-    >>> property_name("TransE")
-    'kge_transe'
+    >>> MODELS.builtin["transe"]
+    'pykeen.models:TransE'
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from core.registry import LazyRegistry, load_reference
+
 __all__ = [
     "BUILTIN_MODELS",
+    "MODELS",
     "Family",
     "ModelSpec",
     "UnknownModelError",
-    "check_property_name",
-    "property_name",
     "resolve_model",
 ]
 
@@ -43,11 +45,16 @@ BUILTIN_MODELS: dict[str, tuple[str, str, str, Family]] = {
 }
 
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_PROPERTY = re.compile(r"^kge_[a-z][a-z0-9_]{0,39}$")
 
 
 class UnknownModelError(ValueError):
     """A model name that is neither a built-in nor a pykeen model."""
+
+
+#: The built-in model classes by key, imported on first use.
+MODELS: LazyRegistry[type] = LazyRegistry(
+    "KGE model", {key: f"{module}:{cls}" for key, (_, module, cls, _) in BUILTIN_MODELS.items()},
+    error=UnknownModelError)
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class ModelSpec:
     name: str
     """pykeen's class name, e.g. ``TransE``."""
     key: str
-    """Lower-case name used in property names, e.g. ``transe``."""
+    """Lower-case identifier, e.g. ``transe`` (the graph names the model's vectors ``kge_<key>``)."""
     module: str
     """Module that holds the class."""
     cls_name: str
@@ -68,11 +75,11 @@ class ModelSpec:
     @property
     def builtin(self) -> bool:
         """Whether the model is one of :data:`BUILTIN_MODELS`."""
-        return self.key in BUILTIN_MODELS
+        return self.key in MODELS.builtin
 
     def load(self) -> type:
         """Import and return the model class."""
-        return getattr(importlib.import_module(self.module), self.cls_name)
+        return MODELS.get(self.key) if self.builtin else load_reference(f"{self.module}:{self.cls_name}")
 
     def model_kwargs(self, dim: int) -> dict[str, Any]:
         """Constructor arguments: the dimension, and the built-ins' scale defaults.
@@ -99,7 +106,7 @@ def resolve_model(name: str) -> ModelSpec:
         UnknownModelError: the name is not a built-in and pykeen knows no such model.
     """
     key = name.strip().lower()
-    if key in BUILTIN_MODELS:
+    if key in MODELS.builtin:
         canonical, module, cls_name, family = BUILTIN_MODELS[key]
         return ModelSpec(canonical, key, module, cls_name, family)
     if not _IDENTIFIER.match(key):
@@ -115,25 +122,7 @@ def resolve_model(name: str) -> ModelSpec:
     canonical = cls.__name__.lower()
     if not _IDENTIFIER.match(canonical):
         raise UnknownModelError(f"model {cls.__name__!r} has no name usable as a property suffix")
-    if canonical in BUILTIN_MODELS:
+    if canonical in MODELS.builtin:
         return resolve_model(canonical)
     return ModelSpec(cls.__name__, canonical, cls.__module__, cls.__name__, None)
 
-
-def check_property_name(prop: str) -> str:
-    """Validate a vector property name: ``kge_`` plus a lower-case identifier.
-
-    Property names are pasted into schema statements (a vector index cannot name its property by
-    parameter), so only names of this shape ever reach Cypher.
-
-    Raises:
-        ValueError: the name is not of that shape.
-    """
-    if not isinstance(prop, str) or not _PROPERTY.match(prop):
-        raise ValueError(f"not a valid embedding property name: {prop!r} (expected kge_<lower-case identifier>)")
-    return prop
-
-
-def property_name(model: str) -> str:
-    """``kge_<model key>`` for a model name (resolved, so aliases give the same property)."""
-    return check_property_name(f"kge_{resolve_model(model).key}")

@@ -12,34 +12,27 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
-import platform
 from dataclasses import asdict, dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.versions import package_versions
 from embeddings.evaluation import EvaluationReport, RankingMetrics, RelationReport, SideMetrics
 from embeddings.foldin import EntityConstraint
 from embeddings.triples import SplitSummary
 
-__all__ = ["EmbeddingResult", "TrainingSummary", "package_versions"]
+__all__ = ["VECTOR_PACKAGES", "EmbeddingResult", "TrainingSummary"]
 
 _JSON = "result.json"
 _ARRAYS = "vectors.npz"
 
 
-def package_versions() -> dict[str, str | None]:
-    """Versions of Python and of the packages that decide the vectors."""
-    found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in ("torch", "pykeen", "numpy"):
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found
+#: The distributions that decide the vectors; their versions (and Python's) are stamped on each result.
+VECTOR_PACKAGES = ("torch", "pykeen", "numpy")
 
 
 @dataclass(frozen=True)
@@ -82,7 +75,7 @@ class EmbeddingResult:
     timings: dict[str, float]
     config: dict[str, Any]
     triples_sha256: str
-    versions: dict[str, str | None] = field(default_factory=package_versions)
+    versions: dict[str, str | None] = field(default_factory=functools.partial(package_versions, *VECTOR_PACKAGES))
 
     @property
     def entity_embeddings(self) -> dict[str, np.ndarray]:
@@ -117,7 +110,8 @@ class EmbeddingResult:
         folder.mkdir(parents=True, exist_ok=True)
         payload = self.to_dict() | {"entity_labels": self.entities, "relations": self.relations}
         (folder / _JSON).write_text(json.dumps(payload, ensure_ascii=False, indent=1), encoding="utf-8")
-        arrays = {"entity_vectors": self.entity_vectors, "relation_vectors": self.relation_vectors}
+        # typed Any: numpy's stub reads the names of ``**arrays`` as its own keyword arguments (allow_pickle)
+        arrays: dict[str, Any] = {"entity_vectors": self.entity_vectors, "relation_vectors": self.relation_vectors}
         if self.relation_offsets is not None:
             arrays["relation_offsets"] = self.relation_offsets
         np.savez_compressed(folder / _ARRAYS, **arrays)

@@ -130,6 +130,11 @@ def _callback(validation: _Validation | None, frequency: int, advance: Callable[
     from pykeen.training.callbacks import TrainingCallback
 
     class EpochCallback(TrainingCallback):
+        def __init__(self) -> None:
+            # spelled out only to give the constructor a signature: pykeen's is unannotated (named rather
+            # than super() so that mypy sees a pykeen function, which `untyped_calls_exclude` lets through)
+            TrainingCallback.__init__(self)
+
         def post_epoch(self, epoch: int, epoch_loss: float, **kwargs: Any) -> None:
             marks.append(time.perf_counter())
             advance(1)

@@ -50,7 +50,7 @@ def prepare_triples(triples: Iterable[tuple[str, str, str]] | np.ndarray) -> np.
         items = tuple(triple)
         if len(items) != 3 or not all(isinstance(x, str) and x for x in items):
             raise ValueError(f"triple {number} is not three non-empty strings: {triple!r}")
-        rows.add(items)  # type: ignore[arg-type]
+        rows.add(items)
     if not rows:
         raise EmptyTriplesError("no triples to train on: the graph has no relationships between concepts")
     return np.array(sorted(rows), dtype=str).reshape(-1, 3)

@@ -66,9 +66,10 @@ def collate(items: Sequence[Window], kg_matrix: np.ndarray | torch.Tensor,
     table = torch.as_tensor(kg_matrix, device=device)
     out["kg_vectors"] = table[out["kg_rows"]] if table.numel() else torch.zeros(
         (*out["kg_rows"].shape, 0), device=device)
-    if all(w.labels is not None for w in items):
+    labels = [w.labels for w in items if w.labels is not None]
+    if len(labels) == len(items):
         lab = np.zeros((len(items), length), dtype=np.int64)
-        for i, w in enumerate(items):
-            lab[i, : len(w)] = w.labels
+        for i, (w, row) in enumerate(zip(items, labels, strict=True)):
+            lab[i, : len(w)] = row
         out["labels"] = torch.from_numpy(lab).to(device)
     return out

@@ -23,13 +23,14 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
 from extractor.config import CHECKPOINT_VERSION, FEATURE_VERSION, TaggerConfig
-from extractor.encoders import CharEmbeddingEncoder, TransformersEncoder
+from extractor.encoders import CharEmbeddingEncoder, Encoder, TransformersEncoder
 from extractor.kge_quick import KgVectors, load_kg_vectors, save_kg_vectors
 from extractor.module import TaggerModule
 from extractor.predict import Tagger
@@ -37,6 +38,10 @@ from extractor.pretrain_emb import CharVectors
 from extractor.softlex import WordLexicon
 from extractor.tags import label_list
 from extractor.vocab import CLS, MASK, SEP, CharVocab
+
+if TYPE_CHECKING:
+    from linker.gazetteer import Gazetteer
+    from linker.records import ConceptRecord
 
 __all__ = ["CheckpointError", "build_gazetteer", "build_tagger", "load_tagger", "save_tagger"]
 
@@ -47,7 +52,7 @@ class CheckpointError(ValueError):
     """A checkpoint folder is incomplete, from an incompatible version, or does not fit its config."""
 
 
-def build_gazetteer(concepts: Sequence[object]) -> object | None:
+def build_gazetteer(concepts: Sequence[ConceptRecord]) -> Gazetteer | None:
     """A ``linker.Gazetteer`` over ``ConceptRecord``s (``None`` when there are none)."""
     if not concepts:
         return None
@@ -57,7 +62,7 @@ def build_gazetteer(concepts: Sequence[object]) -> object | None:
 
 
 def _encoder(config: TaggerConfig, vocab: CharVocab, pretrained: CharVectors | None,
-             encoder_dir: Path | None) -> torch.nn.Module:
+             encoder_dir: Path | None) -> Encoder:
     enc = config.encoder
     if enc.kind == "char":
         weights = pretrained.char_vectors if pretrained is not None else None
@@ -80,7 +85,7 @@ def _encoder(config: TaggerConfig, vocab: CharVocab, pretrained: CharVectors | N
     return encoder
 
 
-def build_tagger(config: TaggerConfig, vocab: CharVocab, bigrams: CharVocab, concepts: Sequence[object] = (),
+def build_tagger(config: TaggerConfig, vocab: CharVocab, bigrams: CharVocab, concepts: Sequence[ConceptRecord] = (),
                  kg: KgVectors | None = None, pretrained: CharVectors | None = None,
                  device: str | torch.device | None = "cpu", *, encoder_dir: Path | None = None,
                  kg_dim: int | None = None, lexicon: Sequence[tuple[str, str]] = (),
@@ -135,7 +140,7 @@ def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | N
     return out
 
 
-def read_folder_meta(folder: Path, required: Sequence[str], what: str, error: type[ValueError]) -> dict:
+def read_folder_meta(folder: Path, required: Sequence[str], what: str, error: type[ValueError]) -> dict[str, Any]:
     """``config.json`` of a checkpoint folder of any kind, after checking the folder and its files.
 
     Args:
@@ -153,12 +158,13 @@ def read_folder_meta(folder: Path, required: Sequence[str], what: str, error: ty
     if missing:
         raise error(f"{folder}: incomplete {what}, missing {', '.join(missing)}")
     try:
-        return json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        meta: dict[str, Any] = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise error(f"{folder}/config.json: not JSON ({exc})") from exc
+    return meta
 
 
-def _read_meta(folder: Path) -> dict:
+def _read_meta(folder: Path) -> dict[str, Any]:
     meta = read_folder_meta(folder, _REQUIRED, "checkpoint", CheckpointError)
     version = meta.get("checkpoint_version")
     if version != CHECKPOINT_VERSION or meta.get("feature_version") != FEATURE_VERSION:

@@ -8,10 +8,11 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from core.config import ClosedConfig
 from extractor.data import NER_TYPES
 
 __all__ = ["EncoderConfig", "FeatureConfig", "HeadConfig", "TaggerConfig", "TrainConfig"]
@@ -22,11 +23,7 @@ FEATURE_VERSION = 1
 CHECKPOINT_VERSION = 1
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class EncoderConfig(_Closed):
+class EncoderConfig(ClosedConfig):
     """Which encoder turns characters into vectors."""
 
     kind: Literal["char", "transformers"] = "char"
@@ -37,7 +34,7 @@ class EncoderConfig(_Closed):
     """``.npz`` from ``medkg pretrain --kind emb`` (``char``); ``None``: random init."""
     name_or_path: str | None = None
     """``from_pretrained`` name or folder (``transformers``); ``None`` with ``bert_config`` set: random."""
-    bert_config: dict | None = None
+    bert_config: dict[str, Any] | None = None
     """Keyword arguments of ``BertConfig`` for a randomly initialised model (tests, MLM pretraining)."""
     vocab_path: str | None = None
     """BERT ``vocab.txt`` (as many entries as the checkpoint's embeddings); ``None``: the checkpoint's own
@@ -51,7 +48,7 @@ class EncoderConfig(_Closed):
     """Characters shared by consecutive windows at inference."""
 
 
-class FeatureConfig(_Closed):
+class FeatureConfig(ClosedConfig):
     """KG fusion and character features (CBT-KG sections 3.1 and 3.4); each switchable for ablation."""
 
     kg: bool = True
@@ -87,7 +84,7 @@ class FeatureConfig(_Closed):
     """``.npz`` from ``medkg pretrain --kind words`` (training; a checkpoint keeps its own copy)."""
 
 
-class HeadConfig(_Closed):
+class HeadConfig(ClosedConfig):
     """BiLSTM -> linear -> CRF."""
 
     lstm_layers: int = Field(default=2, ge=0)
@@ -100,7 +97,7 @@ class HeadConfig(_Closed):
     """Tag scheme."""
 
 
-class TrainConfig(_Closed):
+class TrainConfig(ClosedConfig):
     """Optimisation, validation split, early stopping."""
 
     epochs: int = Field(default=30, ge=1)
@@ -127,7 +124,7 @@ class TrainConfig(_Closed):
     """Stop after the epoch that crosses this wall-clock budget."""
 
 
-class TaggerConfig(_Closed):
+class TaggerConfig(ClosedConfig):
     """Everything needed to rebuild the tagger (stored as ``config.json`` in a checkpoint)."""
 
     types: tuple[str, ...] = NER_TYPES

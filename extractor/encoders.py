@@ -1,5 +1,6 @@
 """Encoders: characters -> vectors, one output vector per character (no sub-word merging).
 
+- :class:`Encoder`: the base of both below, what a network needs of its encoder (``out_dim``).
 - :class:`CharEmbeddingEncoder`: an embedding table (optionally initialised from skip-gram vectors).
 - :class:`TransformersEncoder`: any BERT-family model through ``transformers`` (``from_pretrained``
   for users with a checkpoint, or a ``BertConfig`` for a randomly initialised / self-pretrained one);
@@ -13,14 +14,29 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["CharEmbeddingEncoder", "TransformersEncoder"]
+if TYPE_CHECKING:  # transformers is imported when a transformers encoder is built
+    from transformers import PreTrainedModel
+
+__all__ = ["CharEmbeddingEncoder", "Encoder", "TransformersEncoder"]
 
 
-class CharEmbeddingEncoder(nn.Module):
+class Encoder(nn.Module):
+    """What a tagger or relation network needs of its encoder: ``(ids (B, T), mask (B, T)) -> (B, T, out_dim)``.
+
+    Attributes:
+        out_dim: The size of each output vector.
+    """
+
+    out_dim: int
+
+
+class CharEmbeddingEncoder(Encoder):
     """Character embedding table.
 
     Args:
@@ -42,10 +58,11 @@ class CharEmbeddingEncoder(nn.Module):
 
     def forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """input_ids (B, T) long, mask (B, T) bool -> (B, T, dim)."""
-        return self.embedding(input_ids)
+        vectors: torch.Tensor = self.embedding(input_ids)
+        return vectors
 
 
-class TransformersEncoder(nn.Module):
+class TransformersEncoder(Encoder):
     """A ``transformers`` encoder with one token per character.
 
     Args:
@@ -55,15 +72,16 @@ class TransformersEncoder(nn.Module):
         pad_id: Id of ``[PAD]``.
     """
 
-    def __init__(self, model: nn.Module, cls_id: int, sep_id: int, pad_id: int) -> None:
+    def __init__(self, model: PreTrainedModel, cls_id: int, sep_id: int, pad_id: int) -> None:
         super().__init__()
         self.model = model
         self.cls_id, self.sep_id, self.pad_id = cls_id, sep_id, pad_id
-        self.out_dim = int(model.config.hidden_size)
-        self.max_chars = int(getattr(model.config, "max_position_embeddings", 512)) - 2
+        config: Any = model.config  # a transformers config, whose fields are the model family's own
+        self.out_dim = int(config.hidden_size)
+        self.max_chars = int(getattr(config, "max_position_embeddings", 512)) - 2
 
     @classmethod
-    def build(cls, name_or_path: str | None, bert_config: dict | None, vocab_size: int, *, cls_id: int,
+    def build(cls, name_or_path: str | None, bert_config: dict[str, Any] | None, vocab_size: int, *, cls_id: int,
               sep_id: int, pad_id: int) -> TransformersEncoder:
         """``AutoModel.from_pretrained(name_or_path)``, or a random ``BertModel(BertConfig(**bert_config))``.
 
@@ -98,5 +116,5 @@ class TransformersEncoder(nn.Module):
         ids[:, 1:length + 1] = torch.where(mask, input_ids, torch.full_like(input_ids, self.pad_id))
         ids[torch.arange(bsz, device=ids.device), lengths + 1] = self.sep_id
         attention = torch.arange(length + 2, device=ids.device)[None, :] < (lengths + 2)[:, None]
-        hidden = self.model(input_ids=ids, attention_mask=attention.long()).last_hidden_state
+        hidden: torch.Tensor = self.model(input_ids=ids, attention_mask=attention.long()).last_hidden_state
         return hidden[:, 1:length + 1]

@@ -13,8 +13,13 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from extractor.data import Span
+from extractor.progress import ProgressFactory
+
+if TYPE_CHECKING:  # the tagger module imports torch
+    from extractor.predict import Tagger
 
 __all__ = ["VotingEnsemble", "vote"]
 
@@ -46,10 +51,10 @@ class VotingEnsemble:
         ValueError: No member, members with different entity types, or ``min_votes`` out of range.
     """
 
-    def __init__(self, taggers: Sequence[object], min_votes: int | None = None) -> None:
+    def __init__(self, taggers: Sequence[Tagger], min_votes: int | None = None) -> None:
         if not taggers:
             raise ValueError("an ensemble needs at least one tagger")
-        types = {tuple(t.config.types) for t in taggers}  # type: ignore[attr-defined]
+        types = {tuple(t.config.types) for t in taggers}
         if len(types) > 1:
             raise ValueError(f"ensemble members tag different entity types: {sorted(types)}")
         self.taggers = list(taggers)
@@ -57,8 +62,9 @@ class VotingEnsemble:
         if not 1 <= self.min_votes <= len(self.taggers):
             raise ValueError(f"min_votes must be in 1..{len(self.taggers)}, got {self.min_votes}")
 
-    def predict(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> list[list[Span]]:
+    def predict(self, texts: Sequence[str], batch_size: int = 32,
+                progress: ProgressFactory | None = None) -> list[list[Span]]:
         """Voted spans per record, in record offsets and text order."""
-        per_model = [t.predict(texts, batch_size=batch_size, progress=progress)  # type: ignore[attr-defined]
+        per_model = [t.predict(texts, batch_size=batch_size, progress=progress)
                      for t in self.taggers]
         return [vote([member[r] for member in per_model], self.min_votes) for r in range(len(texts))]

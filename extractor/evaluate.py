@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from extractor.data import Example, Span
 from extractor.ensemble import VotingEnsemble
 from extractor.predict import Tagger
+from extractor.progress import ProgressFactory
 from extractor.scoring import ScoreReport, score_spans
 
 __all__ = ["EvalResult", "evaluate_tagger"]
@@ -40,7 +41,7 @@ class EvalResult:
 
 
 def evaluate_tagger(tagger: Tagger | VotingEnsemble, examples: Sequence[Example], batch_size: int = 32,
-                    progress: bool = False) -> EvalResult:
+                    progress: ProgressFactory | None = None) -> EvalResult:
     """Predict every record and score against its gold spans (strict: exact span and type); a tagger or an ensemble."""
     started = time.perf_counter()
     pred = tagger.predict([ex.text for ex in examples], batch_size=batch_size, progress=progress)

@@ -13,17 +13,28 @@ Example:
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from extractor.vocab import CharVocab
 
+if TYPE_CHECKING:  # the gazetteer is linker's, imported where one is built (linker loads its tables)
+    from extractor.softlex import WordLexicon
+    from linker.gazetteer import Gazetteer, Segmentation
+
 __all__ = ["BIOES_INDEX", "Featurizer", "RecordFeatures"]
 
 BIOES_INDEX = {"O": 0, "B": 1, "I": 2, "E": 3, "S": 4}
-_OWN_LEXICON = object()
+
+
+class _Own(enum.Enum):
+    """The default of :meth:`Featurizer.featurize`'s ``lexicon``: the featurizer's own (``None`` is none)."""
+
+    LEXICON = "own"
 
 
 @dataclass
@@ -53,9 +64,9 @@ class RecordFeatures:
     soft_weights: np.ndarray
 
 
-def _mark(seg: object, bioes: np.ndarray, types: np.ndarray, type_index: Mapping[str, int],
+def _mark(seg: Segmentation, bioes: np.ndarray, types: np.ndarray, type_index: Mapping[str, int],
           rows: np.ndarray | None = None, kg_row: Mapping[str, int] | None = None) -> None:
-    for span in seg.spans:  # type: ignore[attr-defined]
+    for span in seg.spans:
         if rows is not None and kg_row is not None:
             rows[span.start:span.end] = kg_row.get(span.concept_id, 0)
         types[span.start:span.end] = type_index.get(span.type, 0)
@@ -81,11 +92,11 @@ class Featurizer:
         word_k: Words kept per SoftLexicon set.
     """
 
-    def __init__(self, vocab: CharVocab, bigrams: CharVocab, gazetteer: object | None,
+    def __init__(self, vocab: CharVocab, bigrams: CharVocab, gazetteer: Gazetteer | None,
                  kg_vectors: Mapping[str, np.ndarray] | None,
                  kg_types: Sequence[str] = ("Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer"),
-                 kg_dim: int | None = None, lexicon: object | None = None,
-                 lexicon_types: Sequence[str] = (), word_lexicon: object | None = None, word_k: int = 4) -> None:
+                 kg_dim: int | None = None, lexicon: Gazetteer | None = None,
+                 lexicon_types: Sequence[str] = (), word_lexicon: WordLexicon | None = None, word_k: int = 4) -> None:
         self.vocab, self.bigrams, self.gazetteer, self.lexicon = vocab, bigrams, gazetteer, lexicon
         self.word_lexicon, self.word_k = word_lexicon, word_k
         self.type_index = {t: i + 1 for i, t in enumerate(kg_types)}
@@ -111,7 +122,7 @@ class Featurizer:
         for cid, row in self.kg_row.items():
             self.kg_matrix[row] = kg_vectors[cid]
 
-    def featurize(self, text: str, lexicon: object | None = _OWN_LEXICON) -> RecordFeatures:
+    def featurize(self, text: str, lexicon: Gazetteer | None | _Own = _Own.LEXICON) -> RecordFeatures:
         """Features of one whole record (any length, any characters).
 
         Args:
@@ -123,11 +134,11 @@ class Featurizer:
         lex_bioes, lex_types = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
         if self.gazetteer is not None and n:
             _mark(self.gazetteer.segment(text), bioes, types, self.type_index, rows, self.kg_row)
-        lexicon = self.lexicon if lexicon is _OWN_LEXICON else lexicon
+        lexicon = self.lexicon if lexicon is _Own.LEXICON else lexicon
         if lexicon is not None and n:
             _mark(lexicon.segment(text), lex_bioes, lex_types, self.lexicon_index)
         if self.word_lexicon is not None:
-            soft_ids, soft_weights = self.word_lexicon.match(text, self.word_k)  # type: ignore[attr-defined]
+            soft_ids, soft_weights = self.word_lexicon.match(text, self.word_k)
         else:
             soft_ids, soft_weights = np.zeros((n, 4, 0), dtype=np.int64), np.zeros((n, 4, 0), dtype=np.float32)
         return RecordFeatures(np.asarray(self.vocab.encode(text), dtype=np.int64),

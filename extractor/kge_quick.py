@@ -19,19 +19,19 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
-from tqdm.auto import tqdm
+
+from core.config import ClosedConfig
+from extractor.progress import ProgressFactory, start
 
 __all__ = ["KgVectors", "KgeQuickConfig", "load_kg_vectors", "save_kg_vectors", "train_transe"]
 
 
-class KgeQuickConfig(BaseModel):
+class KgeQuickConfig(ClosedConfig):
     """TransE settings (margin ranking loss, L2 distance, one corrupted entity per positive)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dim: int = 100
     """Vector size."""
@@ -55,7 +55,7 @@ class KgVectors:
 
     vectors: dict[str, np.ndarray]
     run: str
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dim(self) -> int:
@@ -89,8 +89,11 @@ def load_kg_vectors(path: str | Path) -> KgVectors:
 
 
 def train_transe(triples: Sequence[tuple[str, str, str]], config: KgeQuickConfig | None = None,
-                 progress: bool = True) -> KgVectors:
-    """TransE over (head id, relation, tail id) triples; returns unit-normalised entity vectors."""
+                 progress: ProgressFactory | None = None) -> KgVectors:
+    """TransE over (head id, relation, tail id) triples; returns unit-normalised entity vectors.
+
+    ``progress`` (:mod:`extractor.progress`) gets a bar over the epochs.
+    """
     cfg = config or KgeQuickConfig()
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
@@ -105,7 +108,8 @@ def train_transe(triples: Sequence[tuple[str, str, str]], config: KgeQuickConfig
     torch.nn.init.xavier_uniform_(rel.weight)
     opt = torch.optim.Adam([*ent.parameters(), *rel.parameters()], lr=cfg.lr)
     started, loss_value = time.monotonic(), float("nan")
-    for _ in tqdm(range(cfg.epochs), desc="TransE", disable=not progress):
+    advance = start(progress, "TransE", cfg.epochs)
+    for _ in range(cfg.epochs):
         for batch in data[torch.randperm(len(data))].split(cfg.batch_size):
             with torch.no_grad():
                 ent.weight.data = torch.nn.functional.normalize(ent.weight.data, dim=-1)
@@ -120,6 +124,7 @@ def train_transe(triples: Sequence[tuple[str, str, str]], config: KgeQuickConfig
             loss.backward()
             opt.step()
             loss_value = float(loss.detach())
+        advance(1)
     matrix = torch.nn.functional.normalize(ent.weight.detach(), dim=-1).numpy()
     digest = hashlib.sha256(json.dumps([cfg.model_dump(), len(triples)]).encode()).hexdigest()[:8]
     meta = {"model": "TransE(extractor.kge_quick)", "entities": len(entities), "triples": len(triples),

@@ -22,8 +22,12 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from extractor.data import Example
+
+if TYPE_CHECKING:
+    from linker.gazetteer import Gazetteer
 
 __all__ = ["build_lexicon", "fold_lexicons", "lexicon_entries"]
 
@@ -42,7 +46,7 @@ def lexicon_entries(examples: Sequence[Example], min_chars: int = 2) -> list[tup
     return sorted((s, min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]) for s, c in counts.items())
 
 
-def build_lexicon(entries: Sequence[tuple[str, str]]) -> object | None:
+def build_lexicon(entries: Sequence[tuple[str, str]]) -> Gazetteer | None:
     """A ``linker.Gazetteer`` over lexicon entries (``None`` when there are none).
 
     Concept ids are ``lexicon:<type>:<surface>``; derived stems are off (a lexicon is exact surfaces).
@@ -58,7 +62,7 @@ def build_lexicon(entries: Sequence[tuple[str, str]]) -> object | None:
 
 
 def fold_lexicons(examples: Sequence[Example], folds: int, seed: int,
-                  min_chars: int = 2) -> tuple[list[int], list[object | None]]:
+                  min_chars: int = 2) -> tuple[list[int], list[Gazetteer | None]]:
     """Leave-one-fold-out lexicons for training.
 
     Returns:

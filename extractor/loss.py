@@ -20,4 +20,5 @@ def crf_loss(crf: CRF, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.
     Returns:
         A scalar tensor.
     """
-    return -crf(emissions, tags.masked_fill(~mask, 0), mask=mask, reduction="mean")
+    log_likelihood: torch.Tensor = crf(emissions, tags.masked_fill(~mask, 0), mask=mask, reduction="mean")
+    return -log_likelihood

@@ -23,6 +23,7 @@ from torch import nn
 from torchcrf import CRF
 
 from extractor.config import TaggerConfig
+from extractor.encoders import Encoder
 
 __all__ = ["TaggerModule"]
 
@@ -44,7 +45,9 @@ class TaggerModule(nn.Module):
         ValueError: ``features.softlexicon`` is on and no word table is given.
     """
 
-    def __init__(self, config: TaggerConfig, encoder: nn.Module, n_labels: int, n_bigrams: int, kg_dim: int,
+    word_table: torch.Tensor  # a buffer, registered when features.softlexicon is on
+
+    def __init__(self, config: TaggerConfig, encoder: Encoder, n_labels: int, n_bigrams: int, kg_dim: int,
                  bigram_weights: np.ndarray | None = None, word_vectors: np.ndarray | None = None) -> None:
         super().__init__()
         feats, head = config.features, config.head
@@ -117,4 +120,5 @@ class TaggerModule(nn.Module):
             out, _ = self.lstm(packed)
             x, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
             x = self.dropout(x)
-        return self.emit(x)
+        emissions: torch.Tensor = self.emit(x)
+        return emissions

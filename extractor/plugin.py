@@ -167,7 +167,7 @@ def as_record(obj: object) -> ExtractionRecord:
         return obj
     if isinstance(obj, Mapping):
         return ExtractionRecord(str(obj["id"]), obj["text"])
-    return ExtractionRecord(str(obj.id), obj.text)  # type: ignore[attr-defined]
+    return ExtractionRecord(str(obj.id), obj.text)  # type: ignore[attr-defined]  # duck-typed: any object with both
 
 
 def _check_score(value: object, what: str) -> None:
@@ -249,12 +249,3 @@ def validate_result(record: ExtractionRecord, result: object, kind: PluginKind,
                                         f"unknown span {end}")
         _check_score(rel.score, f"record {record.id!r} relation {rel.predicate!r}")
     return result
-
-
-def __getattr__(name: str) -> object:
-    # the tagger plugin moved to extractor.plugins.tagger; importing it here would import torch
-    if name == "TaggerPlugin":
-        from extractor.plugins.tagger import TaggerPlugin
-
-        return TaggerPlugin
-    raise AttributeError(name)

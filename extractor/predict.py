@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from extractor.batching import Window, collate, slice_windows
 from extractor.config import TaggerConfig
@@ -27,9 +27,15 @@ from extractor.decoder import ConstrainedDecoder
 from extractor.features import Featurizer
 from extractor.lexicon import build_lexicon
 from extractor.module import TaggerModule
+from extractor.progress import ProgressFactory, start
 from extractor.tags import allowed_transitions, label_list, tags_to_spans
 from extractor.vocab import CharVocab
 from extractor.windows import merge_window_spans, windows
+
+if TYPE_CHECKING:
+    from extractor.softlex import WordLexicon
+    from linker.gazetteer import Gazetteer
+    from linker.records import ConceptRecord
 
 __all__ = ["Tagger", "resolve_device"]
 
@@ -60,15 +66,15 @@ class Tagger:
     """
 
     def __init__(self, config: TaggerConfig, module: TaggerModule, vocab: CharVocab, bigrams: CharVocab,
-                 gazetteer: object | None, kg_vectors: Mapping[str, np.ndarray] | None, kg_dim: int,
-                 kg_run: str | None = None, concepts: Sequence[object] = (),
+                 gazetteer: Gazetteer | None, kg_vectors: Mapping[str, np.ndarray] | None, kg_dim: int,
+                 kg_run: str | None = None, concepts: Sequence[ConceptRecord] = (),
                  device: str | torch.device | None = "cpu", lexicon: Sequence[tuple[str, str]] = (),
-                 word_lexicon: object | None = None) -> None:
+                 word_lexicon: WordLexicon | None = None) -> None:
         self.config, self.module, self.vocab, self.bigrams = config, module, vocab, bigrams
         self.gazetteer, self.concepts, self.kg_dim, self.kg_run = gazetteer, list(concepts), kg_dim, kg_run
         self.labels = label_list(config.types, config.head.scheme)
         self.decoder = ConstrainedDecoder(allowed_transitions(self.labels, config.head.scheme))
-        self.lexicon = [tuple(e) for e in lexicon] if config.features.lexicon else []
+        self.lexicon = [(surface, kind) for surface, kind in lexicon] if config.features.lexicon else []
         self.word_lexicon = word_lexicon if config.features.softlexicon else None
         self.featurizer = Featurizer(vocab, bigrams, gazetteer, kg_vectors, config.features.kg_types,
                                      kg_dim if kg_dim else None, build_lexicon(self.lexicon), config.types,
@@ -135,8 +141,9 @@ class Tagger:
             out.append(tags_to_spans(tags, scores, self.config.head.scheme))
         return out
 
-    def predict(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> list[list[Span]]:
-        """Spans per record, in record offsets and text order (``progress``: a bar over batches).
+    def predict(self, texts: Sequence[str], batch_size: int = 32,
+                progress: ProgressFactory | None = None) -> list[list[Span]]:
+        """Spans per record, in record offsets and text order (``progress``: a bar over windows).
 
         Raises:
             TypeError: If a text is not a string.
@@ -150,16 +157,17 @@ class Tagger:
             torch.set_num_threads(self.threads)
         try:
             with torch.inference_mode():
-                for lo in tqdm(range(0, len(order), batch_size), desc="tagging", disable=not progress,
-                               leave=False):
+                advance = start(progress, "tagging", len(order))
+                for lo in range(0, len(order), batch_size):
                     chunk = [items[i] for i in order[lo:lo + batch_size]]
                     spans = self.decode_batch(collate(chunk, self.kg_table(), self.device))
                     for idx, found in zip(order[lo:lo + batch_size], spans, strict=True):
                         shift = items[idx].start
                         per_item[idx] = [Span(s.start + shift, s.end + shift, s.type, s.score) for s in found]
+                    advance(len(chunk))
         finally:
             self.module.train(was_training)
         grouped: list[list[list[Span]]] = [[] for _ in texts]
-        for item, spans in zip(items, per_item, strict=True):
-            grouped[item.record].append(spans)
+        for item, item_spans in zip(items, per_item, strict=True):
+            grouped[item.record].append(item_spans)
         return [merge_window_spans(g, w) if w else [] for g, w in zip(grouped, wins_per_record, strict=True)]

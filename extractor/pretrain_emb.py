@@ -16,22 +16,21 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
 from torch import nn
-from tqdm.auto import tqdm
 
+from core.config import ClosedConfig
+from extractor.progress import ProgressFactory, start
 from extractor.vocab import CharVocab
 
 __all__ = ["CharVectors", "EmbeddingPretrainConfig", "pretrain_char_vectors"]
 
 
-class EmbeddingPretrainConfig(BaseModel):
+class EmbeddingPretrainConfig(ClosedConfig):
     """Skip-gram settings."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dim: int = 100
     """Vector size."""
@@ -67,7 +66,7 @@ class CharVectors:
     char_vectors: np.ndarray
     bigrams: CharVocab
     bigram_vectors: np.ndarray
-    meta: dict
+    meta: dict[str, Any]
 
     def save(self, path: str | Path) -> None:
         """One ``.npz`` (no pickles)."""
@@ -113,8 +112,10 @@ def _encode(texts: list[str], chars: CharVocab, bigrams: CharVocab) -> tuple[np.
 
 
 def pretrain_char_vectors(texts: list[str], config: EmbeddingPretrainConfig | None = None,
-                          progress: bool = True) -> CharVectors:
+                          progress: ProgressFactory | None = None) -> CharVectors:
     """Train character and bigram vectors on ``texts`` (never on a test set).
+
+    ``progress`` (:mod:`extractor.progress`) gets a bar over the steps.
 
     Returns:
         The vectors, ``meta`` with steps, seconds and final loss.
@@ -135,8 +136,8 @@ def pretrain_char_vectors(texts: list[str], config: EmbeddingPretrainConfig | No
     valid = np.flatnonzero(c_ids != chars.pad_id)
     offsets = np.array([o for o in range(-cfg.window, cfg.window + 1) if o != 0])
     started, loss_value, step = time.monotonic(), float("nan"), 0
-    bar = tqdm(range(cfg.steps), desc="skip-gram", disable=not progress)
-    for step in bar:
+    advance = start(progress, "skip-gram", cfg.steps)
+    for step in range(cfg.steps):
         pos = rng.choice(valid, cfg.batch_size)
         ctx_pos = np.clip(pos + rng.choice(offsets, cfg.batch_size), 0, len(c_ids) - 1)
         ctx = torch.from_numpy(c_ids[ctx_pos])
@@ -151,7 +152,7 @@ def pretrain_char_vectors(texts: list[str], config: EmbeddingPretrainConfig | No
         opt.step()
         if step % 100 == 0:
             loss_value = float(loss.detach())
-            bar.set_postfix(loss=f"{loss_value:.3f}")
+        advance(1)
         if time.monotonic() - started > cfg.max_seconds:
             break
     weights = model.inp.weight.detach().numpy()

@@ -19,18 +19,16 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict
-from tqdm.auto import tqdm
 
+from core.config import ClosedConfig
+from extractor.progress import ProgressFactory, start
 from extractor.vocab import CharVocab
 
 __all__ = ["MlmConfig", "pretrain_mlm"]
 
 
-class MlmConfig(BaseModel):
+class MlmConfig(ClosedConfig):
     """Size and schedule of the character BERT."""
-
-    model_config = ConfigDict(extra="forbid")
 
     layers: int = 4
     """Transformer layers."""
@@ -84,8 +82,10 @@ def _mask(ids: torch.Tensor, vocab: CharVocab, cfg: MlmConfig,
 
 
 def pretrain_mlm(texts: list[str], out_dir: str | Path, config: MlmConfig | None = None, *, resume: bool = True,
-                 progress: bool = True) -> dict[str, object]:
+                 progress: ProgressFactory | None = None) -> dict[str, object]:
     """Pretrain (or continue) the character BERT in ``out_dir``.
+
+    ``progress`` (:mod:`extractor.progress`) gets a bar over the steps.
 
     Returns:
         ``{"out", "step", "loss", "seconds", "finished"}``.
@@ -135,7 +135,8 @@ def pretrain_mlm(texts: list[str], out_dir: str | Path, config: MlmConfig | None
         (out / "mlm_progress.json").write_text(json.dumps({"step": step, "loss": loss_value}), encoding="utf-8")
 
     model.train()
-    bar = tqdm(total=cfg.steps, initial=step, desc="MLM", disable=not progress)
+    advance = start(progress, "MLM", cfg.steps)
+    advance(step)  # a resumed run starts where it stopped
     while step < cfg.steps and time.monotonic() - started < cfg.max_seconds:
         starts = rng.integers(0, max(1, len(corpus) - cfg.seq_len), cfg.batch_size)
         ids = torch.from_numpy(np.stack([corpus[s:s + cfg.seq_len] for s in starts]))
@@ -148,8 +149,7 @@ def pretrain_mlm(texts: list[str], out_dir: str | Path, config: MlmConfig | None
         sched.step()
         step += 1
         loss_value = float(loss.detach())
-        bar.update(1)
-        bar.set_postfix(loss=f"{loss_value:.3f}")
+        advance(1)
         if step % cfg.save_every == 0:
             save()
     save()

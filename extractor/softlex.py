@@ -27,9 +27,12 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from core.config import ClosedConfig
 
 __all__ = ["SETS", "WordLexicon", "WordLexiconConfig", "build_word_lexicon", "jieba_dictionary"]
 
@@ -37,7 +40,7 @@ __all__ = ["SETS", "WordLexicon", "WordLexiconConfig", "build_word_lexicon", "ji
 SETS = ("B", "M", "E", "S")
 
 
-def _fold_table() -> dict[int, int]:
+def _fold_table() -> dict[int, str]:
     from linker.normalize import length_preserving_table
 
     return length_preserving_table()
@@ -57,7 +60,7 @@ class WordLexicon:
     """
 
     def __init__(self, words: Sequence[str], vectors: np.ndarray, counts: np.ndarray,
-                 meta: dict | None = None) -> None:
+                 meta: dict[str, Any] | None = None) -> None:
         vectors, counts = np.asarray(vectors, dtype=np.float32), np.asarray(counts, dtype=np.float64)
         if vectors.ndim != 2 or len(vectors) != len(words) or counts.shape != (len(words),):
             raise ValueError(f"word lexicon: {len(words)} words, vectors {vectors.shape}, counts {counts.shape}")
@@ -76,7 +79,7 @@ class WordLexicon:
         self._automaton = self._build(index)
 
     @staticmethod
-    def _build(index: dict[str, int]) -> object:
+    def _build(index: dict[str, int]) -> Any:  # an ahocorasick.Automaton, a C type without annotations
         import ahocorasick
 
         automaton = ahocorasick.Automaton()
@@ -173,10 +176,8 @@ class WordLexicon:
             raise ValueError(f"{path}: not a readable .npz word lexicon ({exc})") from exc
 
 
-class WordLexiconConfig(BaseModel):
+class WordLexiconConfig(ClosedConfig):
     """Settings of :func:`build_word_lexicon`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     dim: int = Field(default=50, ge=1)
     """Word vector size."""

@@ -20,10 +20,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
 from extractor.batching import Window, collate, slice_windows
 from extractor.checkpoint import build_tagger, save_tagger
@@ -34,11 +34,16 @@ from extractor.lexicon import fold_lexicons, lexicon_entries
 from extractor.loss import crf_loss
 from extractor.predict import Tagger
 from extractor.pretrain_emb import CharVectors
+from extractor.progress import ProgressFactory, start
 from extractor.scoring import score_spans
 from extractor.softlex import WordLexicon
 from extractor.tags import spans_to_tags
 from extractor.vocab import CharVocab, checkpoint_vocabulary
 from extractor.windows import training_windows
+
+if TYPE_CHECKING:
+    from linker.gazetteer import Gazetteer
+    from linker.records import ConceptRecord
 
 __all__ = ["TrainResult", "git_hash", "split_dev", "train_tagger"]
 
@@ -56,8 +61,8 @@ class TrainResult:
     seconds: float
     n_train: int
     n_dev: int
-    history: list[dict] = field(default_factory=list)
-    config: dict = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
     kg_run: str | None = None
     version: str = EXTRACTOR_VERSION
     git_hash: str | None = None
@@ -103,7 +108,7 @@ def _train_windows(tagger: Tagger, examples: Sequence[Example]) -> list[Window]:
     index = {lab: i for i, lab in enumerate(tagger.labels)}
     feats_cfg, scheme = tagger.config.features, tagger.config.head.scheme
     fold_of: list[int] = []
-    lexicons: list[object | None] = []
+    lexicons: list[Gazetteer | None] = []
     if feats_cfg.lexicon:  # each record sees only the lexicon of the other folds (None: an empty one)
         fold_of, lexicons = fold_lexicons(examples, feats_cfg.lexicon_folds, tagger.config.train.seed)
     items: list[Window] = []
@@ -122,7 +127,7 @@ def _batches(items: list[Window], size: int, rng: random.Random) -> list[list[Wi
     order = items[:]
     rng.shuffle(order)
     pool = size * 50
-    batches = []
+    batches: list[list[Window]] = []
     for lo in range(0, len(order), pool):
         chunk = sorted(order[lo:lo + pool], key=len)
         batches.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
@@ -148,10 +153,10 @@ def evaluate_examples(tagger: Tagger, examples: Sequence[Example], batch_size: i
 
 
 def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str | Path, *,
-                 concepts: Sequence[object] = (), kg: KgVectors | None = None,
+                 concepts: Sequence[ConceptRecord] = (), kg: KgVectors | None = None,
                  pretrained: CharVectors | None = None, dev: Sequence[Example] | None = None,
                  resume: bool = False, device: str | torch.device | None = "cpu",
-                 progress: bool = True, word_lexicon: WordLexicon | None = None) -> TrainResult:
+                 progress: ProgressFactory | None = None, word_lexicon: WordLexicon | None = None) -> TrainResult:
     """Train, select on validation, save the best checkpoint to ``out_dir``.
 
     Args:
@@ -164,7 +169,8 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
         dev: Explicit validation records.
         resume: Continue from ``out_dir/trainer_state.pt`` when present.
         device: Training device.
-        progress: Show progress bars.
+        progress: Progress factory (:mod:`extractor.progress`): a bar over each epoch's batches; ``None``
+            shows none. One line per epoch (loss, dev F1, seconds) goes to stderr either way.
         word_lexicon: SoftLexicon words and vectors (needed when ``config.features.softlexicon``; default:
             read from ``config.features.word_lexicon``).
 
@@ -188,7 +194,7 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
     items = _train_windows(tagger, train)
     opt = _optimizer(tagger, config)
     state_path = out / "trainer_state.pt"
-    history: list[dict] = []
+    history: list[dict[str, Any]] = []
     best_f1, best_epoch, bad, first_epoch = -1.0, 0, 0, 1
     if resume and state_path.is_file():
         state = torch.load(state_path, map_location=tagger.device, weights_only=False)
@@ -202,7 +208,7 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
     for epoch in range(first_epoch, tc.epochs + 1):
         if bad >= tc.patience:
             break
-        loss_sum, steps = _run_epoch(tagger, opt, _batches(items, tc.batch_size, rng), tc.clip, epoch, progress)
+        loss_sum, steps = _run_epoch(tagger, opt, _batches(items, tc.batch_size, rng), tc.clip, progress)
         dev_f1 = evaluate_examples(tagger, dev) if dev else 0.0
         history.append({"epoch": epoch, "loss": loss_sum / max(steps, 1), "dev_f1": dev_f1,
                         "seconds": round(time.monotonic() - started, 1)})
@@ -214,8 +220,8 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
         torch.save({"module": tagger.module.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
                     "history": history, "best_f1": best_f1, "best_epoch": best_epoch, "bad": bad,
                     "rng": rng.getstate()}, state_path)
-        tqdm.write(f"epoch {epoch}: loss {history[-1]['loss']:.3f} dev F1 {dev_f1:.4f} (best {best_f1:.4f}) "
-                   f"{history[-1]['seconds']:.0f} s", file=sys.stderr)
+        print(f"epoch {epoch}: loss {history[-1]['loss']:.3f} dev F1 {dev_f1:.4f} (best {best_f1:.4f}) "
+              f"{history[-1]['seconds']:.0f} s", file=sys.stderr, flush=True)
         if tc.max_seconds is not None and time.monotonic() - started > tc.max_seconds:
             break
     result = TrainResult(str(out), best_epoch, best_f1, len(history), round(time.monotonic() - started, 1),
@@ -225,13 +231,13 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
     return result
 
 
-def _run_epoch(tagger: Tagger, opt: torch.optim.Optimizer, batches: list[list[Window]], clip: float, epoch: int,
-               progress: bool) -> tuple[float, int]:
+def _run_epoch(tagger: Tagger, opt: torch.optim.Optimizer, batches: list[list[Window]], clip: float,
+               progress: ProgressFactory | None) -> tuple[float, int]:
     tagger.module.train()
     table = tagger.kg_table()
     loss_sum, steps = 0.0, 0
-    bar = tqdm(batches, desc=f"epoch {epoch}", disable=not progress, leave=False)
-    for batch_items in bar:
+    advance = start(progress, "training", len(batches))  # one name for every epoch: one row on a terminal
+    for batch_items in batches:
         batch = collate(batch_items, table, tagger.device)
         loss = crf_loss(tagger.module.crf, tagger.module(batch), batch["labels"], batch["mask"])
         opt.zero_grad()
@@ -239,7 +245,6 @@ def _run_epoch(tagger: Tagger, opt: torch.optim.Optimizer, batches: list[list[Wi
         torch.nn.utils.clip_grad_norm_(tagger.module.parameters(), clip)
         opt.step()
         loss_sum, steps = loss_sum + float(loss.detach()), steps + 1
-        if steps % 20 == 0:
-            bar.set_postfix(loss=f"{loss_sum / steps:.3f}")
+        advance(1)
     return loss_sum, steps
 

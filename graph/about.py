@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
 
-__all__ = ["git_hash", "medkg_version", "package_versions"]
+__all__ = ["git_hash", "medkg_version"]
 
 
 @functools.cache
@@ -30,14 +29,3 @@ def git_hash() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return out.stdout.strip() or None if out.returncode == 0 else None
-
-
-def package_versions(*names: str) -> dict[str, str | None]:
-    """Installed versions of the named distributions (``None`` when absent), plus Python's."""
-    found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in names:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            found[name] = None
-    return found

@@ -53,8 +53,8 @@ DEMO_SOURCE = "medkg-sample"
 DEMO_RECORD_PREFIX = f"{DEMO_SOURCE}/"
 #: How a user takes the demo's data back out.
 CLEAN_COMMAND = "medkg demo --clean"
-#: The property of the demo's TransE vectors (the default of a TransE run).
-_KGE_PROPERTY = "kge_transe"
+#: The KGE model of the demo's vectors; they go to its default property (``kge_transe``).
+_KGE_MODEL = "TransE"
 
 Log = Callable[[str], None]
 
@@ -87,23 +87,23 @@ def other_data(client: GraphClient) -> dict[str, int] | None:
     return held if any(count for what, count in held.items() if what != "waiting") else None
 
 
-def _embed(client: GraphClient, progress: Any, alone: bool) -> dict[str, Any]:  # noqa: ANN401
+def _embed(client: GraphClient, progress: Any, alone: bool) -> dict[str, Any]:
     from embeddings.config import KGEConfig
     from graph.kge.store import PropertyNames, live_run
     from graph.kge.workflow import train_graph_embeddings
 
-    existing = live_run(client, PropertyNames(_KGE_PROPERTY))
+    existing = live_run(client, PropertyNames.for_model(_KGE_MODEL))
     if existing is not None:
         return {"run_id": existing.id, "trained": False}
     if not alone:
         return {"run_id": None, "trained": False,
                 "skipped": "the graph holds other data, and a run would write a vector into each of its concepts "
                            "(medkg embed train trains one on the whole graph)"}
-    result = train_graph_embeddings(client, KGEConfig(model="TransE", dim=16, epochs=60, seed=7), progress=progress)
+    result = train_graph_embeddings(client, KGEConfig(model=_KGE_MODEL, dim=16, epochs=60, seed=7), progress=progress)
     return {"run_id": result.run_id, "trained": True, "seconds": result.seconds["total"]}
 
 
-def _ingest(client: GraphClient, progress: Any) -> dict[str, Any]:  # noqa: ANN401
+def _ingest(client: GraphClient, progress: Any) -> dict[str, Any]:
     from graph.watch.config import IngestConfig
     from graph.watch.ingest import IngestRow, ingest_rows, read_records
 
@@ -194,7 +194,7 @@ def _facts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _clean(tx: ManagedTransaction) -> dict[str, Any]:
     from graph.kge.store import PropertyNames
 
-    def one(name: str, **params: Any) -> dict[str, Any]:  # noqa: ANN401
+    def one(name: str, **params: Any) -> dict[str, Any]:
         return tx.run(query(f"internal/{name}"), params).single(strict=True).data()
 
     runs = one("remove_demo_runs", source=DEMO_SOURCE, prefix=DEMO_RECORD_PREFIX)
@@ -207,7 +207,7 @@ def _clean(tx: ManagedTransaction) -> dict[str, Any]:
     relationships = one("remove_demo_relationships", source=DEMO_SOURCE,
                         facts=[{k: fact[k] for k in ("head", "type", "tail")} for fact in facts])
     concepts = one("remove_demo_concepts", source=DEMO_SOURCE, candidates=records.pop("candidates"))
-    names = PropertyNames(_KGE_PROPERTY)
+    names = PropertyNames.for_model(_KGE_MODEL)
     embedding = one("remove_demo_embedding_runs", source=DEMO_SOURCE, property=names.value,
                     run_property=names.run, folded=names.folded)
     return {"records": records["records"], "mentions": records["mentions"],

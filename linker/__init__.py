@@ -1,6 +1,6 @@
 """medkg linker: gazetteer matching and mention -> KG concept linking (a pure library).
 
-Imports only NumPy, rapidfuzz, pyahocorasick, OpenCC and pydantic; never ``graph``, ``neo4j`` or torch.
+Imports only NumPy, rapidfuzz, pyahocorasick, OpenCC, pydantic and ``core``; never ``graph``, ``neo4j`` or torch.
 
 Example:
     >>> from linker import ConceptRecord, Linker

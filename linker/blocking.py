@@ -107,4 +107,5 @@ class NgramBlocker:
             ids, dice = ids[part], dice[part]
         # Stable order (score, then position) keeps results identical across runs and platforms.
         order = np.lexsort((ids, -dice))
-        return ids[order].tolist()
+        ranked: list[int] = ids[order].tolist()
+        return ranked

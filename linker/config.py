@@ -14,7 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from core.config import FrozenConfig
 
 __all__ = [
     "ALL_RULES",
@@ -50,11 +52,7 @@ RuleName = Literal[
 ALL_RULES: tuple[RuleName, ...] = get_args(RuleName)
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class NormalizerConfig(_Closed):
+class NormalizerConfig(FrozenConfig):
     """Which normalisation rules run, and how much text they may look at."""
 
     rules: tuple[RuleName, ...] = ALL_RULES
@@ -70,7 +68,7 @@ class NormalizerConfig(_Closed):
     """Most modifier-stripped variants tried after the plain normalised form."""
 
 
-class BlockingConfig(_Closed):
+class BlockingConfig(FrozenConfig):
     """Character n-gram blocking that picks the few names fuzzy scoring may look at."""
 
     top_n: int = Field(default=24, ge=1)
@@ -92,7 +90,7 @@ class BlockingConfig(_Closed):
     """Use single characters for queries that share no bigram with any key (typos in short names)."""
 
 
-class FuzzyConfig(_Closed):
+class FuzzyConfig(FrozenConfig):
     """Fuzzy string scoring of blocked candidates."""
 
     scorer: str = "lcs_mix"
@@ -115,14 +113,14 @@ class FuzzyConfig(_Closed):
     """Fuzzy candidates kept for later steps (the vector re-ranker sees these)."""
 
 
-class VectorConfig(_Closed):
+class VectorConfig(FrozenConfig):
     """Re-ranking of fuzzy candidates by cosine similarity to a query vector."""
 
     weight: float = Field(default=0.3, ge=0.0, le=1.0)
     """Blend: ``(1 - weight) * lexical score + weight * (cos + 1) / 2``."""
 
 
-class IndexConfig(_Closed):
+class IndexConfig(FrozenConfig):
     """How the concept index is built (normalisation and blocking are fixed at build time)."""
 
     normalizer: NormalizerConfig = NormalizerConfig()
@@ -138,14 +136,14 @@ class IndexConfig(_Closed):
     """Extra alias TSV files (``alias<TAB>target name<TAB>KG label or empty``)."""
 
 
-class LinkerConfig(_Closed):
+class LinkerConfig(FrozenConfig):
     """The linking chain: which steps run, their scores, and the NIL threshold."""
 
     index: IndexConfig = IndexConfig()
     """Index settings; must match the index when an already built one is passed to ``Linker``."""
 
     steps: tuple[str, ...] = ("exact", "alias", "normalized", "fuzzy", "vector")
-    """Steps run in this order (names from ``linker.steps.registry``)."""
+    """Steps run in this order (names from the ``linker.steps`` registry)."""
 
     accept_score: float = Field(default=0.95, ge=0.0, le=1.0)
     """Stop the chain once the best score reaches this (plain-form lookups reach it, variants do not)."""
@@ -178,7 +176,7 @@ class LinkerConfig(_Closed):
     """Vector re-ranking settings."""
 
 
-class GazetteerConfig(_Closed):
+class GazetteerConfig(FrozenConfig):
     """Character-level dictionary matching over whole records."""
 
     min_chars: int = Field(default=2, ge=1)

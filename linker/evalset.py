@@ -30,8 +30,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from core.config import FrozenConfig
 from linker.config import LinkerConfig
 from linker.linker import Linker
 from linker.normalize import Normalizer
@@ -48,10 +49,8 @@ _CCKS_LINKABLE = ("疾病和诊断", "药物", "实验室检验", "影像检查"
 _CCKS_NIL = ("解剖部位", "手术")
 
 
-class EvalSetConfig(BaseModel):
+class EvalSetConfig(FrozenConfig):
     """How many examples of each kind to build, and the seed."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     seed: int = 13
     """Seed of every random choice; the same seed and inputs give the same set."""

@@ -81,7 +81,8 @@ class EvalReport:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (floats rounded to 4 places)."""
-        return _rounded(asdict(self))
+        rounded: dict[str, Any] = _rounded(asdict(self))
+        return rounded
 
 
 def _rounded(value: Any) -> Any:

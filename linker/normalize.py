@@ -218,7 +218,8 @@ def _t2s() -> tuple[OpenCC, frozenset[str] | None]:
 def _make_t2s() -> Callable[[str], str]:
     cc, trigger = _t2s()
     if trigger is None:
-        return cc.convert
+        convert_all: Callable[[str], str] = cc.convert  # OpenCC ships no annotations
+        return convert_all
 
     def convert(text: str) -> str:
         return cc.convert(text) if not trigger.isdisjoint(text) else text

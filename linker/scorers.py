@@ -28,8 +28,8 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import LCSseq
 
+from core.registry import LazyRegistry
 from linker.config import FuzzyConfig
-from linker.registry import LazyRegistry
 
 __all__ = ["REGISTRY", "FuzzyScorer", "LcsMixScorer", "RatioMixScorer", "get_scorer", "register_scorer", "scorer_names"]
 
@@ -64,7 +64,8 @@ class LcsMixScorer:
         lens = np.fromiter(map(len, choices), dtype=np.float64, count=len(choices))
         a = float(len(query))
         shortest = np.maximum(np.minimum(lens, a), 1.0)
-        return (self._wr * 2.0 * lcs / (lens + a) + self._wc * lcs / shortest).tolist()
+        scores: list[float] = (self._wr * 2.0 * lcs / (lens + a) + self._wc * lcs / shortest).tolist()
+        return scores
 
 
 class RatioMixScorer:
@@ -84,10 +85,10 @@ class RatioMixScorer:
 
 ScorerFactory = Callable[[FuzzyConfig], FuzzyScorer]
 
-# Built-ins are listed as (module, attribute) and imported on first use.
+# Built-ins are listed as "module:attribute" and imported on first use.
 REGISTRY: LazyRegistry[ScorerFactory] = LazyRegistry("fuzzy scorer", {
-    "lcs_mix": ("linker.scorers", "LcsMixScorer"),
-    "ratio_mix": ("linker.scorers", "RatioMixScorer"),
+    "lcs_mix": "linker.scorers:LcsMixScorer",
+    "ratio_mix": "linker.scorers:RatioMixScorer",
 })
 register_scorer = REGISTRY.register
 scorer_names = REGISTRY.names

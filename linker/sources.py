@@ -17,10 +17,10 @@ Example:
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.paths import default_data_dir
 from linker.records import ConceptRecord
 
 __all__ = [
@@ -73,14 +73,6 @@ class CcksRecord:
 
     text: str
     entities: tuple[CcksEntity, ...]
-
-
-def default_data_dir() -> Path:
-    """``$MEDKG_DATA_DIR``, else ``../shared/data`` relative to the repository root."""
-    env = os.environ.get("MEDKG_DATA_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
 def _require(path: Path) -> Path:

@@ -24,9 +24,10 @@ import pytest
 # pykeen (through pystow) creates its home folder on import; keep it out of the user's home
 os.environ.setdefault("PYKEEN_HOME", str(Path(tempfile.gettempdir()) / "medkg-tests-pykeen"))
 
-from neo4j_helpers import wipe  # noqa: E402
+from neo4j_helpers import wipe
 
-from graph.db.connection import ConnectionInfo, GraphClient  # noqa: E402
+from core.paths import default_data_dir
+from graph.db.connection import ConnectionInfo, GraphClient
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def _docker_answers() -> bool:
         import docker
 
         docker.from_env(timeout=3).ping()
-    except Exception:  # noqa: BLE001 - any failure means "no engine here"
+    except Exception:  # any failure means "no engine here"
         return False
     return True
 
@@ -120,7 +121,7 @@ def data_dir() -> Path:
     With ``MEDKG_REQUIRE_DATA=1`` (``make test`` sets it when the folder exists, so CI, which has the
     data beside the clone, never passes with those tests skipped) a missing folder fails instead.
     """
-    path = Path(os.environ.get("MEDKG_DATA_DIR", REPO.parent / "shared" / "data"))
+    path = default_data_dir()
     if not path.is_dir():
         message = f"research data not found at {path} (set MEDKG_DATA_DIR)"
         if os.environ.get(REQUIRE_DATA) == "1":

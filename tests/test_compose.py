@@ -45,3 +45,14 @@ def test_compose_runs_the_watcher_against_the_same_neo4j() -> None:
     dockerfile = (REPO / watcher["build"]["dockerfile"]).read_text(encoding="utf-8")
     assert "-c constraints.txt" in dockerfile and "COPY pyproject.toml README.md constraints.txt" in dockerfile
     assert neo4j["image"].startswith("neo4j:5.26")
+
+
+def test_the_image_copies_every_package() -> None:
+    import tomllib
+
+    include = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"][
+        "find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in include}
+    copied = {line.split()[1] for line in (REPO / "Dockerfile").read_text(encoding="utf-8").splitlines()
+              if line.startswith("COPY ") and len(line.split()) == 3}
+    assert packages <= copied, f"Dockerfile does not COPY {sorted(packages - copied)}"

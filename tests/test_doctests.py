@@ -15,6 +15,7 @@ MODULES = [
     "extractor.assertion.rules", "extractor.assertion.sections", "extractor.assertion.schema",
     "extractor.assertion.evalset", "extractor.assertion.evaluate", "extractor.relations.model",
     "extractor.relations.ner", "embeddings.optim", "extractor.plugins.assertion", "extractor.plugins.evidence",
+    "core", "core.config", "core.registry", "core.versions", "embeddings.registry", "linker.steps",
 ]
 
 

@@ -1,5 +1,6 @@
 // Record-derived relationships that no KG source asserts: facts the records add to the KG, by the
-// number of records. `confidence` is the record-derived confidence (README, confidence rule).
+// number of records. `confidence` is the record-derived confidence (docs/graph-model.md, confidence of
+// record-derived relationships).
 // @param type: string? = null  relationship type (e.g. 'TREATED_WITH'), or null for all
 // @param min_records: int = 1  only facts from at least this many records
 // @param limit: int = 50  most rows

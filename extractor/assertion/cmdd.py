@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+from core.paths import default_data_dir
 
 __all__ = ["CONTEXTS", "CmddError", "CmddSpan", "CmddStats", "Context", "cmdd_dir", "read_cmdd", "sentence_spans"]
 
@@ -85,16 +86,14 @@ class CmddStats:
 
 def cmdd_dir(data_dir: str | Path | None = None) -> Path:
     """``<data_dir>/cmdd``: ``data_dir``, else ``$MEDKG_DATA_DIR``, else ``../shared/data`` beside the repository."""
-    if data_dir is None:
-        data_dir = os.environ.get("MEDKG_DATA_DIR") or Path(__file__).resolve().parents[3] / "shared" / "data"
-    return Path(data_dir) / "cmdd"
+    return (default_data_dir() if data_dir is None else Path(data_dir)) / "cmdd"
 
 
-def _turn(sentence: dict) -> str:
+def _turn(sentence: dict[str, Any]) -> str:
     return f"{sentence.get('speaker', '')}：{sentence['sentence']}"
 
 
-def sentence_spans(turns: Sequence[dict], index: int, *, context: Context = "previous", file: str = "",
+def sentence_spans(turns: Sequence[dict[str, Any]], index: int, *, context: Context = "previous", file: str = "",
                    strict: bool = False, stats: CmddStats | None = None) -> list[CmddSpan]:
     """The spans of sentence ``index`` of a dialogue's ``turns``, each with its context text.
 

@@ -153,8 +153,13 @@ def choose_policy(gold: Sequence[Assertion], rules: Sequence[Assertion], learned
         predicted = [combine_one(r, m, dict.fromkeys(DIMENSIONS, how)) for r, m in zip(rules, learned, strict=True)]
         scores = score(predicted, gold)
         table[how] = {dim: macro_f1({dim: scores[dim]}) for dim in DIMENSIONS}
-    policy = {dim: max(POLICIES, key=lambda how, d=dim: (table[how][d], -POLICIES.index(how))) for dim in DIMENSIONS}
+    policy = {dim: _best_policy(table, dim) for dim in DIMENSIONS}
     return policy, table
+
+
+def _best_policy(table: dict[str, dict[str, float]], dim: str) -> str:
+    """The policy of ``table`` with the best score on ``dim``; on a tie, the one listed first in :data:`POLICIES`."""
+    return max(POLICIES, key=lambda how: (table[how][dim], -POLICIES.index(how)))
 
 
 COMBINATION = "combination.json"
@@ -223,7 +228,7 @@ def read_combination(folder: str | Path) -> dict[str, Any]:
     """
     path = Path(folder, COMBINATION)
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
+        record: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         raise LearnedCheckpointError(f"{path}: cannot read ({exc})") from exc
     for dim, how in record.get("policy", {}).items():

@@ -36,6 +36,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from extractor.assertion.rules import Rule, RuleSet, load_rules
 from extractor.assertion.schema import DIMENSIONS, Assertion
@@ -70,6 +71,8 @@ class _Trigger:
     start: int
     end: int
     rule: Rule
+    dimension: str  # the rule's ``sets``, which a trigger's rule always has
+    value: str
 
 
 class ContextEngine:
@@ -78,7 +81,7 @@ class ContextEngine:
     def __init__(self, rules: RuleSet | None = None) -> None:
         """Use ``rules`` (default: ``zh_context_v1``)."""
         self.rules = rules or load_rules()
-        self._triggers = tuple(r for r in self.rules.rules if r.sets is not None)
+        self._triggers = tuple((r, sets) for r in self.rules.rules if (sets := r.sets) is not None)
         self._pseudo = self.rules.of("pseudo")
         self._terminate = self.rules.of("terminate")
 
@@ -108,8 +111,8 @@ class ContextEngine:
     def _find_triggers(self, folded: str, spans: Sequence[tuple[int, int]]) -> list[_Trigger]:
         pseudo = sorted((m.start(), m.end()) for r in self._pseudo for m in r.pattern.finditer(folded)
                         if m.end() > m.start())
-        found = [_Trigger(m.start(), m.end(), r) for r in self._triggers for m in r.pattern.finditer(folded)
-                 if m.end() > m.start()]
+        found = [_Trigger(m.start(), m.end(), r, *sets) for r, sets in self._triggers
+                 for m in r.pattern.finditer(folded) if m.end() > m.start()]
         found.sort(key=lambda t: (t.start, -(t.end - t.start)))
         kept: list[_Trigger] = []
         inside = sorted(spans)
@@ -132,19 +135,17 @@ class ContextEngine:
         s_right = _clause_end(sentence_barriers, end, len(folded))
         best: dict[str, tuple[int, _Trigger]] = {}
         for t in triggers[bisect.bisect_left(starts, s_left):bisect.bisect_left(starts, s_right + 1)]:
-            if t.rule.sets[0] == "certainty" and not left <= t.start <= right:  # type: ignore[index]
+            if t.dimension == "certainty" and not left <= t.start <= right:
                 continue
             distance = _reach(t, start, end)
             if distance is None or (t.rule.scope and distance > t.rule.scope):
                 continue
-            dimension, _ = t.rule.sets  # type: ignore[misc]
-            if dimension not in best or distance < best[dimension][0]:
-                best[dimension] = (distance, t)
-        values = {d: t.rule.sets[1] for d, (_, t) in best.items()}  # type: ignore[index]
+            if t.dimension not in best or distance < best[t.dimension][0]:
+                best[t.dimension] = (distance, t)
+        values = {d: t.value for d, (_, t) in best.items()}
         chosen = sorted((t for _, t in best.values()), key=lambda t: t.start)
-        return Assertion(values.get("certainty", "affirmed"), values.get("temporality", "current"),  # type: ignore[arg-type]
-                         values.get("experiencer", "patient"), ";".join(folded[t.start:t.end] for t in chosen),
-                         tuple((t.start, t.end) for t in chosen))
+        return Assertion.from_values(values, cue=";".join(folded[t.start:t.end] for t in chosen),
+                                     cue_spans=tuple((t.start, t.end) for t in chosen))
 
     def _list_negation(self, folded: str, span: tuple[int, int], ordered: list[tuple[int, int]],
                        triggers: list[_Trigger], starts: list[int], barriers: list[int]) -> Assertion | None:
@@ -185,11 +186,11 @@ def _with_section(assertion: Assertion, heads: list[tuple[int, str]], head_start
     if not i:
         return assertion
     section = SECTIONS[heads[i - 1][1]]
-    changes: dict[str, str] = {"section": section.name}
+    changes: dict[str, Any] = {"section": section.name}
     for dimension, value in section.defaults.items():
         if getattr(assertion, dimension) == DEFAULT[dimension]:
             changes[dimension] = value
-    return dataclasses.replace(assertion, **changes)  # type: ignore[arg-type]
+    return dataclasses.replace(assertion, **changes)
 
 
 def _overlaps(sorted_spans: list[tuple[int, int]], start: int, end: int) -> bool:

@@ -93,7 +93,7 @@ def parse_row(fields: list[str], file: str, line: int) -> AnnotatedMention:
             raise AnnotationError(f"{file}:{line} {dimension}: {values[dimension]!r} is not one of {allowed}")
     if values["split"] not in ("train", "test"):
         raise AnnotationError(f"{file}:{line} split: {values['split']!r} is not train or test")
-    assertion = Assertion(values["certainty"], values["temporality"], values["experiencer"])  # type: ignore[arg-type]
+    assertion = Assertion.from_values(values)
     return AnnotatedMention(values["doc"], start, end, values["type"], values["source"], assertion, values["split"],
                             values["note"])
 
@@ -104,7 +104,8 @@ def load_annotations(path: Path = ANNOTATIONS) -> list[AnnotatedMention]:
     Raises:
         AnnotationError: A malformed row or a key given twice.
     """
-    rows, seen = [], {}
+    rows: list[AnnotatedMention] = []
+    seen: dict[str, int] = {}
     for number, raw in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
         if not raw.strip() or raw.startswith("#") or raw.startswith("doc\t"):
             continue
@@ -219,7 +220,7 @@ def _kg_matches(texts: dict[str, str], names: dict[str, str]) -> Iterator[Candid
 def candidates(data_dir: Path) -> list[Candidate]:
     """Gold disease and symptom spans of both corpora, and xywy KG symptom names found in CCKS 2019."""
     texts = {k: v for k, v in read_texts(data_dir).items() if not k.startswith("written:")}
-    names = {}
+    names: dict[str, str] = {}
     for kind, rel in (("Symptom", "qasystem-medicalkg/dict/symptom.txt"),
                       ("Disease", "qasystem-medicalkg/dict/disease.txt")):
         for name in (data_dir / rel).read_text(encoding="utf-8").split("\n"):

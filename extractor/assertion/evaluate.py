@@ -46,18 +46,16 @@ class NegExBaseline:
     def __call__(self, text: str, spans: Sequence[tuple[int, int]]) -> list[Assertion]:
         """The baseline's assertion of each span."""
         folded = fold(text)
-        found = sorted(((m.start(), m.end(), r) for r in self.rules for m in r.pattern.finditer(folded)
-                        if m.end() > m.start()), key=lambda x: (x[0], x[1]))
+        found = sorted(((m.start(), m.end(), sets) for r in self.rules if (sets := r.sets) is not None
+                        for m in r.pattern.finditer(folded) if m.end() > m.start()), key=lambda x: (x[0], x[1]))
         out = []
         for start, _ in spans:
             sentence = max((m.end() for m in _SENTENCE.finditer(folded, 0, start)), default=0)
             values: dict[str, str] = {}
-            for t_start, t_end, rule in found:
+            for t_start, t_end, (dimension, value) in found:
                 if sentence <= t_start and t_end <= start:
-                    dimension, value = rule.sets  # type: ignore[misc]
                     values[dimension] = value  # later (nearer) triggers overwrite earlier ones
-            out.append(Assertion(values.get("certainty", "affirmed"), values.get("temporality", "current"),  # type: ignore[arg-type]
-                                 values.get("experiencer", "patient")))
+            out.append(Assertion.from_values(values))
         return out
 
 

@@ -37,13 +37,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from core.config import ClosedConfig
 from extractor.assertion.context import fold
 from extractor.assertion.schema import DIMENSIONS, Assertion
 from extractor.assertion.sections import SECTIONS, section_at, sections
@@ -67,10 +68,8 @@ def head_key(dimension: str, domain: str = RECORD) -> str:
     return dimension if domain == RECORD else f"{dimension}@{domain}"
 
 
-class LearnedConfig(BaseModel):
+class LearnedConfig(ClosedConfig):
     """Everything that rebuilds and trains the classifier (stored in the model folder's ``config.json``)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     window: int = Field(default=40, ge=1)
     """Characters taken either side of the mention."""
@@ -223,7 +222,8 @@ def masked_loss(logits: Mapping[str, torch.Tensor], targets: Mapping[str, torch.
     Returns:
         A scalar; 0 (with a gradient) when no example labels anything.
     """
-    total = sum(t.sum() * 0.0 for t in logits.values())
+    # the module always has heads, so the sum is a tensor (a zero tied to every head's graph), never the int 0
+    total = cast(torch.Tensor, sum(t.sum() * 0.0 for t in logits.values()))
     for dim, target in targets.items():
         known = target != IGNORE
         if not bool(known.any()):
@@ -311,8 +311,7 @@ class LearnedAssertion:
         for (start, _), values in zip(spans, self.predict_values(text, spans, folded=folded, heads=heads),
                                       strict=True):
             section = section_at(heads, start)
-            out.append(Assertion(values["certainty"], values["temporality"], values["experiencer"],  # type: ignore[arg-type]
-                                 section=section.name if section else ""))
+            out.append(Assertion.from_values(values, section=section.name if section else ""))
         return out
 
     def save(self, folder: str | Path) -> Path:
@@ -362,7 +361,11 @@ class LearnedAssertion:
         return model
 
 
-def _tensors(rows: list[tuple[list[int], list[int], int, int, int]], device: torch.device
+#: One example's inputs: character ids, segment ids, the two marker positions, the section id.
+_Inputs = tuple[list[int], list[int], int, int, int]
+
+
+def _tensors(rows: list[_Inputs], device: torch.device
              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     width = max(len(r[0]) for r in rows)
     ids = torch.zeros((len(rows), width), dtype=torch.long)
@@ -375,7 +378,7 @@ def _tensors(rows: list[tuple[list[int], list[int], int, int, int]], device: tor
     return ids.to(device), segs.to(device), marks.to(device), section.to(device)
 
 
-_Row = tuple[tuple, dict[str, int], float]
+_Row = tuple[_Inputs, dict[str, int], float]
 
 
 @dataclass
@@ -505,7 +508,7 @@ def score_examples(model: Any, examples: Sequence[Example]) -> dict[str, Any]:
     for dim in DIMENSIONS:
         known = [(p, ex) for p, ex in pairs if dim in ex.labels]
         if known:
-            scores = score([Assertion(**{dim: getattr(p, dim)}) for p, _ in known],  # type: ignore[arg-type]
-                           [Assertion(**{dim: ex.labels[dim]}) for _, ex in known])[dim]  # type: ignore[arg-type]
+            scores = score([Assertion.from_values({dim: getattr(p, dim)}) for p, _ in known],
+                           [Assertion.from_values({dim: ex.labels[dim]}) for _, ex in known])[dim]
             out[dim] = {"classes": scores, "macro_f1": macro_f1({dim: scores}), "mentions": len(known)}
     return out

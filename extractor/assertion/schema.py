@@ -17,8 +17,9 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Literal, cast, get_args
 
 __all__ = ["CERTAINTY", "DIMENSIONS", "EXPERIENCER", "TEMPORALITY", "Assertion", "Certainty", "Experiencer",
            "Temporality"]
@@ -53,6 +54,22 @@ class Assertion:
     cue: str = ""
     cue_spans: tuple[tuple[int, int], ...] = ()
     section: str = ""
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, str], *, cue: str = "", cue_spans: tuple[tuple[int, int], ...] = (),
+                    section: str = "") -> Assertion:
+        """The assertion of ``{dimension: value}``, a dimension left out taking its default.
+
+        The values are taken as they are, not checked: callers hold values read from the dimensions' own
+        tables (rules, annotations checked against :data:`DIMENSIONS`, a classifier's labels).
+
+        Example:
+            >>> Assertion.from_values({"certainty": "negated"}).values()
+            {'certainty': 'negated', 'temporality': 'current', 'experiencer': 'patient'}
+        """
+        return cls(cast(Certainty, values.get("certainty", "affirmed")),
+                   cast(Temporality, values.get("temporality", "current")),
+                   cast(Experiencer, values.get("experiencer", "patient")), cue, cue_spans, section)
 
     @property
     def is_evidence(self) -> bool:

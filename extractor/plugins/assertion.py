@@ -30,8 +30,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, field_validator
 
+from core.config import ClosedConfig
 from extractor.assertion.context import ContextEngine
 from extractor.assertion.rules import DEFAULT_RULES, load_rules
 from extractor.plugin import AssertionResult, ExtractionRecord, PluginKind, RecordResult
@@ -40,10 +41,8 @@ from extractor.plugins.base import ConfiguredPlugin
 __all__ = ["ContextAssertion", "ContextAssertionConfig"]
 
 
-class ContextAssertionConfig(BaseModel):
+class ContextAssertionConfig(ClosedConfig):
     """Settings of ``context-assertion``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     rules: str | None = None
     """A rule file (``extractor/assertion/rules.py`` describes the format); ``None``: the rules medkg ships."""
@@ -59,7 +58,7 @@ class ContextAssertionConfig(BaseModel):
         return Path(self.rules) if self.rules else DEFAULT_RULES
 
 
-class ContextAssertion(ConfiguredPlugin):
+class ContextAssertion(ConfiguredPlugin[ContextAssertionConfig]):
     """Rule-based assertion plugin (Chinese ConText)."""
 
     name: ClassVar[str] = "context-assertion"
@@ -67,7 +66,7 @@ class ContextAssertion(ConfiguredPlugin):
     kind: ClassVar[PluginKind] = "assertion"
     Config: ClassVar[type[BaseModel]] = ContextAssertionConfig
 
-    def __init__(self, config: ContextAssertionConfig | None = None, context: Any = None) -> None:  # noqa: ANN401
+    def __init__(self, config: ContextAssertionConfig | None = None, context: Any = None) -> None:
         self.settings = config or ContextAssertionConfig()
         self.engine = ContextEngine(load_rules(self.settings.rules_path()))
 

@@ -54,13 +54,13 @@ class PluginContext:
         records = list(concepts)
 
         @functools.cache
-        def gazetteer() -> Any:  # noqa: ANN401 - linker.Gazetteer
+        def gazetteer() -> Any:  # linker.Gazetteer
             from linker.gazetteer import Gazetteer
 
             return Gazetteer(records)
 
         @functools.cache
-        def linker() -> Any:  # noqa: ANN401 - linker.Linker
+        def linker() -> Any:  # linker.Linker
             from linker.linker import Linker
 
             return Linker(records)

@@ -35,19 +35,18 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, RelationResult
+from core.config import ClosedConfig, FrozenConfig
+from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, RelationResult, SpanKey
 from extractor.plugins.base import ConfiguredPlugin
 from extractor.plugins.evidence import is_evidence, is_pertinent_negative, relation_polarity
 
 __all__ = ["DEFAULT_RULES", "CooccurrenceConfig", "CooccurrenceRelations", "RelationRule"]
 
 
-class RelationRule(BaseModel):
+class RelationRule(FrozenConfig):
     """One allow-listed signature: subject type, object type, predicate and cue words."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     subject: str
     object: str
@@ -70,10 +69,8 @@ DEFAULT_RULES: tuple[RelationRule, ...] = (
 )
 
 
-class CooccurrenceConfig(BaseModel):
+class CooccurrenceConfig(ClosedConfig):
     """Settings of ``cooccurrence-relations``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     rules: tuple[RelationRule, ...] = DEFAULT_RULES
     """The allow-listed type signatures."""
@@ -93,7 +90,7 @@ class CooccurrenceConfig(BaseModel):
 _BOUNDARY = re.compile(r"[。！？；!?;\n]")
 
 
-class CooccurrenceRelations(ConfiguredPlugin):
+class CooccurrenceRelations(ConfiguredPlugin[CooccurrenceConfig]):
     """Rule-based relation plugin."""
 
     name: ClassVar[str] = "cooccurrence-relations"
@@ -101,7 +98,7 @@ class CooccurrenceRelations(ConfiguredPlugin):
     kind: ClassVar[PluginKind] = "relation"
     Config: ClassVar[type[BaseModel]] = CooccurrenceConfig
 
-    def __init__(self, config: CooccurrenceConfig | None = None, context: Any = None) -> None:  # noqa: ANN401
+    def __init__(self, config: CooccurrenceConfig | None = None, context: Any = None) -> None:
         self.settings = config or CooccurrenceConfig()
         self._by_types: dict[tuple[str, str], list[RelationRule]] = {}
         for rule in self.settings.rules:
@@ -127,7 +124,7 @@ class CooccurrenceRelations(ConfiguredPlugin):
             spans = sorted((sp for sp in record.spans if is_evidence(asserted.get(sp.key))
                             or is_pertinent_negative(asserted.get(sp.key))), key=lambda sp: (sp.start, sp.end))
             boundaries = [m.start() for m in _BOUNDARY.finditer(text)]
-            found: dict[tuple, RelationResult] = {}
+            found: dict[tuple[SpanKey, SpanKey, str], RelationResult] = {}
             for i, a in enumerate(spans):
                 for b in spans[i + 1:]:
                     if b.start - a.end > self.settings.max_distance:

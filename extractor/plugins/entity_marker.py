@@ -21,13 +21,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, RelationResult
+from core.config import ClosedConfig
+from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, RelationResult, SpanKey
 from extractor.plugins.base import ConfiguredPlugin
 from extractor.plugins.evidence import relation_polarity
+
+if TYPE_CHECKING:  # the relation classifier (torch) is imported when the plugin first runs
+    from extractor.relations.data import Candidate
 
 __all__ = ["NER_TO_CMEIE", "EntityMarkerConfig", "EntityMarkerRelations", "sentence_bounds"]
 
@@ -49,10 +53,8 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-class EntityMarkerConfig(BaseModel):
+class EntityMarkerConfig(ClosedConfig):
     """Settings of ``entity-marker-relations``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     model_dir: str
     """Checkpoint folder (``extractor.relations``)."""
@@ -71,7 +73,7 @@ class EntityMarkerConfig(BaseModel):
     """Measured precision of a predicted relation (read by the graph's confidence rule)."""
 
 
-class EntityMarkerRelations(ConfiguredPlugin):
+class EntityMarkerRelations(ConfiguredPlugin[EntityMarkerConfig]):
     """The learned relation classifier, loaded on first use."""
 
     name: ClassVar[str] = "entity-marker-relations"
@@ -80,7 +82,7 @@ class EntityMarkerRelations(ConfiguredPlugin):
     Config: ClassVar[type[BaseModel]] = EntityMarkerConfig
     uses_torch: ClassVar[bool] = True
 
-    def __init__(self, config: EntityMarkerConfig, context: Any = None) -> None:  # noqa: ANN401 - PluginContext
+    def __init__(self, config: EntityMarkerConfig, context: Any = None) -> None:  # PluginContext
         self.settings, self.context = config, context
         self.device = context.device if context is not None else "cpu"
         self._clf: Any = None
@@ -99,7 +101,7 @@ class EntityMarkerRelations(ConfiguredPlugin):
         return weights_sha256(config.model_dir, "relation checkpoint")
 
     @property
-    def classifier(self) -> Any:  # noqa: ANN401 - extractor.relations.predict.RelationClassifier
+    def classifier(self) -> Any:  # extractor.relations.predict.RelationClassifier
         """The loaded classifier."""
         if self._clf is None:
             from extractor.relations.predict import load_relation_classifier
@@ -107,7 +109,8 @@ class EntityMarkerRelations(ConfiguredPlugin):
             self._clf = load_relation_classifier(self.settings.model_dir, device=self.device)
         return self._clf
 
-    def _candidates(self, record: ExtractionRecord, sid_prefix: str) -> tuple[list, dict[str, str], list]:
+    def _candidates(self, record: ExtractionRecord, sid_prefix: str
+                    ) -> tuple[list[Candidate], dict[str, str], list[tuple[SpanKey, SpanKey]]]:
         from extractor.relations.data import Candidate, Mention
 
         schema = self.classifier.schema

@@ -20,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from core.config import ClosedConfig
 from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, SpanResult
 from extractor.plugins.base import ConfiguredPlugin
 from extractor.plugins.context import PluginContext
@@ -33,10 +34,8 @@ IMAGING_CUES: tuple[str, ...] = ("CT", "MRI", "MR", "PET", "DR", "ECT", "磁共�
                                  "X线", "X光", "造影", "平片", "胸片", "钼靶", "显像", "扫描", "摄片")
 
 
-class GazetteerNERConfig(BaseModel):
+class GazetteerNERConfig(ClosedConfig):
     """Settings of ``gazetteer-ner``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     type_map: dict[str, str] = Field(default_factory=lambda: {
         "Disease": "Disease", "Symptom": "Symptom", "Drug": "Drug", "Check": "LabTest"})
@@ -49,7 +48,7 @@ class GazetteerNERConfig(BaseModel):
     """Shorter matches are dropped."""
 
 
-class GazetteerNER(ConfiguredPlugin):
+class GazetteerNER(ConfiguredPlugin[GazetteerNERConfig]):
     """Dictionary NER plugin over the host's KG gazetteer."""
 
     name: ClassVar[str] = "gazetteer-ner"

@@ -35,8 +35,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from core.config import ClosedConfig
 from extractor.assertion.rules import DEFAULT_RULES, load_rules
 from extractor.plugin import AssertionResult, ExtractionRecord, PluginKind, RecordResult
 from extractor.plugins.base import ConfiguredPlugin
@@ -50,10 +51,8 @@ MODEL_FILES = ("config.json", "vocab.json", "model.safetensors")
 COMBINATION_FILE = "combination.json"
 
 
-class LearnedAssertionConfig(BaseModel):
+class LearnedAssertionConfig(ClosedConfig):
     """Settings of ``learned-assertion``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     model: str = Field(min_length=1)
     """The model folder (stored as an absolute path)."""
@@ -90,7 +89,7 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-class LearnedAssertionPlugin(ConfiguredPlugin):
+class LearnedAssertionPlugin(ConfiguredPlugin[LearnedAssertionConfig]):
     """Learned assertion plugin: the model of a folder, alone or combined with the rules."""
 
     name: ClassVar[str] = "learned-assertion"
@@ -99,7 +98,7 @@ class LearnedAssertionPlugin(ConfiguredPlugin):
     Config: ClassVar[type[BaseModel]] = LearnedAssertionConfig
     uses_torch: ClassVar[bool] = True
 
-    def __init__(self, config: LearnedAssertionConfig, context: Any = None) -> None:  # noqa: ANN401 - PluginContext
+    def __init__(self, config: LearnedAssertionConfig, context: Any = None) -> None:  # PluginContext
         """Load the model (and the rules when combining) now, so a broken folder fails when the plugin loads.
 
         Raises:

@@ -21,18 +21,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from core.config import ClosedConfig
 from extractor.plugin import ExtractionRecord, LinkResultItem, PluginKind, RecordResult
 from extractor.plugins.base import ConfiguredPlugin
 
 __all__ = ["KGLinker", "KGLinkerConfig"]
 
 
-class KGLinkerConfig(BaseModel):
+class KGLinkerConfig(ClosedConfig):
     """Settings of ``kg-linker``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     cache_size: int = Field(default=100_000, ge=0)
     """Distinct (mention text, type) results kept between batches (mentions repeat a lot in EMRs)."""
@@ -42,7 +41,7 @@ class KGLinkerConfig(BaseModel):
     """Link NIL mentions to a proposed candidate concept (else leave them unlinked)."""
 
 
-class KGLinker(ConfiguredPlugin):
+class KGLinker(ConfiguredPlugin[KGLinkerConfig]):
     """Linking plugin over the host's KG linker."""
 
     name: ClassVar[str] = "kg-linker"
@@ -50,7 +49,7 @@ class KGLinker(ConfiguredPlugin):
     kind: ClassVar[PluginKind] = "link"
     Config: ClassVar[type[BaseModel]] = KGLinkerConfig
 
-    def __init__(self, config: KGLinkerConfig, context: Any) -> None:  # noqa: ANN401 - PluginContext
+    def __init__(self, config: KGLinkerConfig, context: Any) -> None:  # PluginContext
         self.settings, self.context = config, context
         self._linker: Any = None
         self._cache: dict[tuple[str, str], Any] = {}
@@ -58,7 +57,7 @@ class KGLinker(ConfiguredPlugin):
 
 
     @property
-    def linker(self) -> Any:  # noqa: ANN401 - linker.Linker
+    def linker(self) -> Any:  # linker.Linker
         """The host's linker, with this plugin's NIL threshold."""
         if self._linker is None:
             base = self.context.linker()
@@ -66,7 +65,7 @@ class KGLinker(ConfiguredPlugin):
             self._linker = base.with_config(nil_threshold=threshold) if threshold is not None else base
         return self._linker
 
-    def _link(self, text: str, type_: str) -> Any:  # noqa: ANN401 - linker.LinkResult or None
+    def _link(self, text: str, type_: str) -> Any:  # linker.LinkResult or None
         key = (text, type_)
         if key in self._cache:
             return self._cache[key]

@@ -1,7 +1,8 @@
 """Which extraction plugins exist: the built-ins (listed lazily) and the ``medkg.plugins`` entry points.
 
-Built-ins are listed as ``(module, class)`` with their name, version and kind written here, so listing
-them imports nothing heavy (the tagger plugin imports torch only when it is loaded). Third-party
+Built-ins are listed as ``module:Class`` with their name, version and kind written here, in a
+:class:`core.registry.LazyRegistry` keyed by plugin id (:data:`REGISTRY`), so listing them imports
+nothing heavy (the tagger plugin imports torch only when it is loaded). Third-party
 plugins register a class in the ``medkg.plugins`` entry-point group of their distribution::
 
     [project.entry-points."medkg.plugins"]
@@ -26,13 +27,15 @@ Example:
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from typing import Any
 
-__all__ = ["ENTRY_POINT_GROUP", "PluginSpec", "UnknownPluginError", "build_plugin", "builtin_specs", "find_spec",
-           "load_class", "plugin_specs", "register_class", "unregister_class"]
+from core.registry import LazyRegistry, load_reference
+from extractor.plugin import ExtractionPlugin
+
+__all__ = ["ENTRY_POINT_GROUP", "REGISTRY", "PluginSpec", "UnknownPluginError", "build_plugin", "builtin_specs",
+           "find_spec", "load_class", "plugin_specs", "register_class", "unregister_class"]
 
 ENTRY_POINT_GROUP = "medkg.plugins"
 
@@ -75,12 +78,21 @@ _BUILTINS: tuple[PluginSpec, ...] = (
                True),
 )
 
+#: Plugin classes by id (``name@version``): the built-ins, imported on first use, and the classes
+#: registered for this process (:func:`register_class`). Entry-point plugins are found by
+#: :func:`plugin_specs` each time, since installing a distribution adds them.
+REGISTRY: LazyRegistry[type[Any]] = LazyRegistry("plugin", {spec.id: spec.entry_point for spec in _BUILTINS},
+                                            error=UnknownPluginError)
 
-_LOCAL: dict[str, tuple[PluginSpec, type]] = {}
+
+def _local_spec(cls: type[Any]) -> PluginSpec:
+    return PluginSpec(str(cls.name), str(cls.version), str(cls.kind), f"{cls.__module__}:{cls.__qualname__}", False)
 
 
-def register_class(cls: type) -> PluginSpec:
+def register_class(cls: type[Any]) -> PluginSpec:
     """Make a plugin class loadable in this process (its entry point is ``module:qualname``).
+
+    Registering a class under the id of one registered earlier replaces it.
 
     Raises:
         UnknownPluginError: The class lacks ``name``, ``version``, ``kind`` or ``Config``, or its id is a built-in's.
@@ -88,16 +100,16 @@ def register_class(cls: type) -> PluginSpec:
     for attr in ("name", "version", "kind", "Config"):
         if not hasattr(cls, attr):
             raise UnknownPluginError(f"{cls.__qualname__}: plugin class lacks {attr!r}")
-    spec = PluginSpec(str(cls.name), str(cls.version), str(cls.kind), f"{cls.__module__}:{cls.__qualname__}", False)
-    if any(b.id == spec.id for b in _BUILTINS):
+    spec = _local_spec(cls)
+    if spec.id in REGISTRY.builtin:
         raise UnknownPluginError(f"{spec.id} is a built-in plugin; give the class another name or version")
-    _LOCAL[spec.id] = (spec, cls)
+    REGISTRY.register(spec.id, cls, replace=True)
     return spec
 
 
 def unregister_class(spec_id: str) -> None:
     """Forget a class registered with :func:`register_class` (no error if it was not)."""
-    _LOCAL.pop(spec_id, None)
+    REGISTRY.unregister(spec_id)
 
 
 def builtin_specs() -> tuple[PluginSpec, ...]:
@@ -119,7 +131,7 @@ def _entry_point_specs() -> list[PluginSpec]:
 def plugin_specs() -> dict[str, PluginSpec]:
     """Every installed plugin version by id (``name@version``); built-ins win a clash."""
     found: dict[str, PluginSpec] = {}
-    for spec in (*_entry_point_specs(), *(s for s, _ in _LOCAL.values()), *_BUILTINS):
+    for spec in (*_entry_point_specs(), *(_local_spec(cls) for cls in REGISTRY.registered.values()), *_BUILTINS):
         found[spec.id] = spec
     return found
 
@@ -143,11 +155,11 @@ def find_spec(name: str, version: str | None = None) -> PluginSpec:
                              f"{', '.join(sorted(s.version for s in specs))}")
 
 
-def _version_key(version: str) -> tuple:
+def _version_key(version: str) -> tuple[int | str, ...]:
     return tuple(int(p) if p.isdigit() else p for p in version.split("."))
 
 
-def load_class(spec_id: str, entry_point: str) -> type:
+def load_class(spec_id: str, entry_point: str) -> type[Any]:
     """The plugin class of an installed plugin, checked against what the graph stored.
 
     Raises:
@@ -159,20 +171,20 @@ def load_class(spec_id: str, entry_point: str) -> type:
     if spec.entry_point != entry_point:
         raise UnknownPluginError(f"extractor {spec_id!r}: the graph names entry point {entry_point!r}, the "
                                  f"installed plugin is {spec.entry_point!r}; refusing to load it")
-    if spec_id in _LOCAL:
-        return _LOCAL[spec_id][1]
-    module, _, attr = spec.entry_point.partition(":")
-    cls = getattr(importlib.import_module(module), attr)
+    if spec_id in REGISTRY.registered:
+        return REGISTRY.get(spec_id)
+    cls = REGISTRY.get(spec_id) if spec.builtin else load_reference(spec.entry_point)
     if str(cls.name) != spec.name or str(cls.version) != spec.version:
         raise UnknownPluginError(f"{spec.entry_point} is {cls.name}@{cls.version}, expected {spec_id}")
     return cls
 
 
-def build_plugin(cls: type, config: dict[str, Any], context: Any) -> Any:  # noqa: ANN401
+def build_plugin(cls: type[Any], config: dict[str, Any], context: Any) -> ExtractionPlugin:
     """An instance of ``cls`` with a validated config.
 
     Raises:
         pydantic.ValidationError: The config does not fit the plugin's ``Config``.
     """
     settings = cls.Config.model_validate(config)
-    return cls(settings, context=context)
+    plugin: ExtractionPlugin = cls(settings, context=context)
+    return plugin

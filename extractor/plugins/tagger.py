@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from core.config import ClosedConfig
 from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, SpanResult, as_record
 
 __all__ = ["TaggerPlugin", "TaggerPluginConfig", "checkpoint_kg_run", "weights_sha256"]
@@ -65,10 +66,8 @@ def checkpoint_kg_run(model_dir: str | Path) -> tuple[str | None, int]:
     return meta.get("kg_run"), int(meta.get("kg_dim") or 0)
 
 
-class TaggerPluginConfig(BaseModel):
+class TaggerPluginConfig(ClosedConfig):
     """Settings of ``cbt-kg-tagger``."""
-
-    model_config = ConfigDict(extra="forbid")
 
     model_dir: str
     """Checkpoint folder."""
@@ -105,7 +104,7 @@ class TaggerPlugin:
 
     def __init__(self, model_dir: str | Path | TaggerPluginConfig, kg_vectors: Mapping[str, np.ndarray] | None = None,
                  batch_size: int = 32, device: str = "cpu", min_score: float = 0.0,
-                 context: Any = None) -> None:  # noqa: ANN401 - PluginContext
+                 context: Any = None) -> None:  # PluginContext
         if isinstance(model_dir, TaggerPluginConfig):
             settings = model_dir
         else:
@@ -148,7 +147,7 @@ class TaggerPlugin:
         return self.settings.kge_run or checkpoint_kg_run(self.model_dir)[0]
 
     @property
-    def tagger(self) -> Any:  # noqa: ANN401 - extractor.predict.Tagger, imported lazily (torch)
+    def tagger(self) -> Any:  # extractor.predict.Tagger, imported lazily (torch)
         """The loaded tagger."""
         if self._tagger is None:
             from extractor.checkpoint import load_tagger
@@ -160,7 +159,7 @@ class TaggerPlugin:
             self._tagger = tagger
         return self._tagger
 
-    def _uses_graph(self, tagger: Any) -> bool:  # noqa: ANN401
+    def _uses_graph(self, tagger: Any) -> bool:
         return bool(self.settings.kg_source == "graph" and tagger.kg_dim and self.kg_vectors is None)
 
     def _fetch_kg_vectors(self, texts: Sequence[str]) -> None:

@@ -8,9 +8,11 @@ Example:
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from core.config import ClosedConfig
 
 __all__ = ["RELATION_CHECKPOINT_VERSION", "RelationConfig", "RelationEncoderConfig", "RelationTrainConfig"]
 
@@ -18,11 +20,7 @@ __all__ = ["RELATION_CHECKPOINT_VERSION", "RelationConfig", "RelationEncoderConf
 RELATION_CHECKPOINT_VERSION = 1
 
 
-class _Closed(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class RelationEncoderConfig(_Closed):
+class RelationEncoderConfig(ClosedConfig):
     """Which encoder turns the marked sentence into vectors."""
 
     kind: Literal["char", "transformers"] = "char"
@@ -35,14 +33,14 @@ class RelationEncoderConfig(_Closed):
     """Keep the character table (markers included) or the transformers weights fixed."""
     name_or_path: str | None = None
     """``from_pretrained`` name or folder (``transformers``)."""
-    bert_config: dict | None = None
+    bert_config: dict[str, Any] | None = None
     """Keyword arguments of ``BertConfig`` for a randomly initialised model (``transformers``, tests)."""
     vocab_path: str | None = None
     """BERT ``vocab.txt`` (``transformers``); ``None``: the checkpoint's own vocabulary with ``name_or_path``,
     a character vocabulary built from the training text with ``bert_config``."""
 
 
-class RelationTrainConfig(_Closed):
+class RelationTrainConfig(ClosedConfig):
     """Optimisation, early stopping and the ``none`` decision."""
 
     epochs: int = Field(default=10, ge=1)
@@ -69,7 +67,7 @@ class RelationTrainConfig(_Closed):
     """Characters seen fewer times in the training text map to ``[UNK]`` (own vocabulary only)."""
 
 
-class RelationConfig(_Closed):
+class RelationConfig(ClosedConfig):
     """Everything needed to rebuild the classifier (stored in ``config.json`` of a checkpoint)."""
 
     encoder: RelationEncoderConfig = RelationEncoderConfig()

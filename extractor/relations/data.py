@@ -108,7 +108,7 @@ class CandidateStats:
     """Gold triples on an already-labelled pair."""
     gold_without_candidate: int = 0
     """Gold triples (with located strings) that got no candidate (overlap, truncation, schema)."""
-    labels: Counter = field(default_factory=Counter)
+    labels: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)

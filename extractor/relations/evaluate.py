@@ -77,7 +77,9 @@ def score_candidates(gold: Sequence[str], predicted: Sequence[str]) -> RelationS
     """
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold labels but {len(predicted)} predictions")
-    tp, fp, fn = Counter(), Counter(), Counter()
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
     for g, p in zip(gold, predicted, strict=True):
         if g == p:
             if g != NONE:

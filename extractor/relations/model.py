@@ -32,6 +32,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from extractor.encoders import Encoder
 from extractor.relations.config import RelationConfig
 from extractor.relations.data import Mention
 from extractor.vocab import CharVocab
@@ -109,7 +110,7 @@ def mark(text: str, subject: Mention, obj: Mention, vocab: CharVocab, max_len: i
 class _Contextual(nn.Module):
     """Encoder, then (optionally) a BiLSTM: ``(ids, lengths) -> (B, T, out_dim)``."""
 
-    def __init__(self, config: RelationConfig, encoder: nn.Module) -> None:
+    def __init__(self, config: RelationConfig, encoder: Encoder) -> None:
         super().__init__()
         self.config = config
         self.encoder = encoder
@@ -125,7 +126,7 @@ class _Contextual(nn.Module):
     def contextual(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Ids (B, T) right-padded, lengths (B,) -> states (B, T, out_dim)."""
         mask = torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None].to(ids.device)
-        h = self.dropout(self.encoder(ids, mask))
+        h: torch.Tensor = self.dropout(self.encoder(ids, mask))
         if self.lstm is not None:
             packed = nn.utils.rnn.pack_padded_sequence(h, lengths.cpu(), batch_first=True, enforce_sorted=False)
             out, _ = self.lstm(packed)
@@ -143,7 +144,7 @@ class RelationModule(_Contextual):
         n_labels: Output classes (``none`` first).
     """
 
-    def __init__(self, config: RelationConfig, encoder: nn.Module, n_labels: int) -> None:
+    def __init__(self, config: RelationConfig, encoder: Encoder, n_labels: int) -> None:
         super().__init__(config, encoder)
         per_span = self.out_dim * (2 if config.pooling == "start+mean" else 1)
         self.ffnn = nn.Sequential(nn.Linear(2 * per_span, config.ffnn_hidden), nn.ReLU(), nn.Dropout(config.dropout),
@@ -165,7 +166,8 @@ class RelationModule(_Contextual):
         """Ids (B, T) long (right-padded), lengths (B,) long, spans (B, 4) long -> logits (B, n_labels)."""
         h = self.contextual(ids, lengths)
         rep = torch.cat([self._pool(h, spans[:, 0], spans[:, 1]), self._pool(h, spans[:, 2], spans[:, 3])], -1)
-        return self.ffnn(rep)
+        logits: torch.Tensor = self.ffnn(rep)
+        return logits
 
 
 def batch_tensors(rows: list[tuple[list[int], tuple[int, int, int, int]]], pad_id: int,
@@ -235,7 +237,7 @@ class SharedPairModule(_Contextual):
         n_types: Entity types (ids ``1 .. n_types``; 0 is an unknown type).
     """
 
-    def __init__(self, config: RelationConfig, encoder: nn.Module, n_labels: int, n_types: int) -> None:
+    def __init__(self, config: RelationConfig, encoder: Encoder, n_labels: int, n_types: int) -> None:
         super().__init__(config, encoder)
         self.with_mean = config.pooling in ("mean", "start+mean")
         per_span = self.out_dim * (3 if self.with_mean else 2)
@@ -270,7 +272,8 @@ class SharedPairModule(_Contextual):
             pooled = torch.where((width > 0)[:, None], window, pooled)
         parts.append(pooled)
         parts += [self.type_emb(types[:, 0]), self.type_emb(types[:, 1]), self.gap_emb(gaps)]
-        return self.ffnn(torch.cat(parts, -1))
+        logits: torch.Tensor = self.ffnn(torch.cat(parts, -1))
+        return logits
 
 
 def shared_tensors(rows: Sequence[SharedRow], pad_id: int, device: torch.device

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from extractor.data import Example, Span
+from extractor.progress import ProgressFactory
 from extractor.relations.data import (
     Candidate,
     CandidateStats,
@@ -45,7 +46,8 @@ CMEIE_TYPES: tuple[str, ...] = ("疾病", "症状", "检查", "药物", "手术�
 
 
 class _SpanPredictor(Protocol):
-    def predict(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> list[list[Span]]: ...
+    def predict(self, texts: Sequence[str], batch_size: int = 32,
+                progress: ProgressFactory | None = None) -> list[list[Span]]: ...
 
 
 class _PairClassifier(Protocol):
@@ -123,7 +125,7 @@ def predicted_triples(sentences: Sequence[Sentence], tagger: _SpanPredictor, cla
     spans = tagger.predict([s.text for s in sentences], batch_size=batch_size)
     candidates, texts = predicted_candidates(sentences, spans, schema)
     labels = classifier.predict(candidates, texts) if candidates else []
-    triples = {s.id: set() for s in sentences}
+    triples: dict[str, set[tuple[str, str, str]]] = {s.id: set() for s in sentences}
     for sid, found in candidate_triples(candidates, labels).items():
         triples[sid] |= found
     return triples, spans

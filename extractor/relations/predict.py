@@ -21,14 +21,14 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
 from extractor.checkpoint import read_folder_meta
-from extractor.encoders import CharEmbeddingEncoder, TransformersEncoder
+from extractor.encoders import CharEmbeddingEncoder, Encoder, TransformersEncoder
 from extractor.relations.config import RELATION_CHECKPOINT_VERSION, RelationConfig
 from extractor.relations.data import NONE, Candidate, Schema
 from extractor.relations.model import (
@@ -89,7 +89,7 @@ class RelationClassifier:
         """Marked token ids and marker positions of one candidate (``markers`` pairing)."""
         return mark(text, c.subject, c.object, self.vocab, self.config.max_len)
 
-    def encode_all(self, candidates: Sequence[Candidate], texts: Mapping[str, str]) -> list:
+    def encode_all(self, candidates: Sequence[Candidate], texts: Mapping[str, str]) -> list[Any]:
         """One model row per candidate: :meth:`encode` (``markers``) or a :data:`SharedRow` (``shared``)."""
         if self.config.pairing == "markers":
             return [self.encode(c, texts[c.sentence_id]) for c in candidates]
@@ -112,13 +112,14 @@ class RelationClassifier:
             rows.append((key, chars[key], pos, (self.type_index.get(s.type, 0), self.type_index.get(o.type, 0))))
         return rows
 
-    def logits(self, rows: Sequence) -> torch.Tensor:
+    def logits(self, rows: Sequence[Any]) -> torch.Tensor:
         """Module output for rows from :meth:`encode_all` (on the module's device)."""
-        if self.config.pairing == "markers":
-            return self.module(*batch_tensors(list(rows), self.vocab.pad_id, self.device))
-        return self.module(*shared_tensors(rows, self.vocab.pad_id, self.device))
+        tensors = (batch_tensors(list(rows), self.vocab.pad_id, self.device) if self.config.pairing == "markers"
+                   else shared_tensors(rows, self.vocab.pad_id, self.device))
+        logits: torch.Tensor = self.module(*tensors)
+        return logits
 
-    def order(self, rows: Sequence) -> list[int]:
+    def order(self, rows: Sequence[Any]) -> list[int]:
         """Row indices in batching order: by length, and (``shared``) a sentence's candidates together."""
         if self.config.pairing == "markers":
             return sorted(range(len(rows)), key=lambda i: len(rows[i][0]))
@@ -184,7 +185,7 @@ def _vocab(config: RelationConfig, texts: Sequence[str], pretrained: CharVectors
 
 
 def _encoder(config: RelationConfig, vocab: CharVocab, pretrained: CharVectors | None,
-             encoder_dir: Path | None) -> torch.nn.Module:
+             encoder_dir: Path | None) -> Encoder:
     enc = config.encoder
     if enc.kind == "char":
         weights = None
@@ -266,7 +267,7 @@ def save_relation_classifier(clf: RelationClassifier, out: str | Path, extra: Ma
     return out
 
 
-def read_relation_meta(folder: str | Path) -> dict:
+def read_relation_meta(folder: str | Path) -> dict[str, Any]:
     """The ``config.json`` of a relation checkpoint folder, after checking its files and version.
 
     Raises:

@@ -28,19 +28,18 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from core.config import ClosedConfig
 from extractor.relations.data import NONE, Candidate, Schema
 
-__all__ = ["RuleBaseline", "RuleConfig", "candidate_features"]
+__all__ = ["GateKey", "RuleBaseline", "RuleConfig", "candidate_features"]
 
 _BUCKETS = (0, 2, 5, 10, 20, 40, 80)
 
 
-class RuleConfig(BaseModel):
+class RuleConfig(ClosedConfig):
     """Settings of :class:`RuleBaseline`."""
-
-    model_config = ConfigDict(extra="forbid")
 
     clause_ends: str = "。；;！？!?"
     """Characters that end a clause."""
@@ -64,11 +63,15 @@ def _bucket(gap: int) -> int:
     return sum(gap > b for b in _BUCKETS)
 
 
+#: ``((subject type, object type) or None for any signature, topic, same clause, gap bucket)``.
+GateKey = tuple[tuple[str, str] | None, bool, bool, int]
+
+
 def _tokens(s: str) -> set[str]:
     return set(s) | {s[i:i + 2] for i in range(len(s) - 1)}
 
 
-def candidate_features(c: Candidate, text: str, config: RuleConfig) -> tuple[tuple, set[str]]:
+def candidate_features(c: Candidate, text: str, config: RuleConfig) -> tuple[GateKey, set[str]]:
     """Gate key ``(signature, topic, same_clause, gap bucket)`` and cue tokens of one candidate."""
     lo, hi = sorted((c.subject, c.object), key=lambda m: m.start)
     between = text[lo.end:hi.start] if hi.start >= lo.end else ""
@@ -76,7 +79,7 @@ def candidate_features(c: Candidate, text: str, config: RuleConfig) -> tuple[tup
     same_clause = not any(ch in ends for ch in between)
     at = text.find(config.topic_marker) if config.topic_marker else -1
     topic = at > 0 and c.subject.text in text[:at]
-    key = ((c.subject.type, c.object.type), topic, same_clause, _bucket(len(between)))
+    key: GateKey = ((c.subject.type, c.object.type), topic, same_clause, _bucket(len(between)))
     cues = {f"b:{t}" for t in _tokens(between)} | {f"o:{t}" for t in _tokens(c.object.text)}
     return key, cues
 
@@ -92,16 +95,16 @@ class RuleBaseline:
     def __init__(self, schema: Schema, config: RuleConfig | None = None) -> None:
         self.schema = schema
         self.config = config or RuleConfig()
-        self.gate_rate: dict[tuple, tuple[int, int]] = {}
+        self.gate_rate: dict[GateKey, tuple[int, int]] = {}
         self.cues: dict[str, dict[str, float]] = {}
         self.log_prior: dict[str, float] = {}
 
     def fit(self, candidates: Sequence[Candidate], texts: Mapping[str, str]) -> RuleBaseline:
         """Learn the gate table and cue words from training candidates (never validation/test)."""
         cfg, a = self.config, self.config.smoothing
-        gate: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-        pos_cues: dict[str, Counter] = defaultdict(Counter)
-        n_pred: Counter = Counter()
+        gate: dict[GateKey, list[int]] = defaultdict(lambda: [0, 0])
+        pos_cues: dict[str, Counter[str]] = defaultdict(Counter)
+        n_pred: Counter[str] = Counter()
         for c in candidates:
             key, cues = candidate_features(c, texts[c.sentence_id], cfg)
             for k in (key, (None, *key[1:])):
@@ -118,7 +121,7 @@ class RuleBaseline:
             rivals = {q for s, q2, o in self.schema.rows if q2 == p
                       for q in self.schema.predicates_for(s, o) if q != p}
             n_other = sum(n_pred[q] for q in rivals)
-            other: Counter = Counter()
+            other: Counter[str] = Counter()
             for q in rivals:
                 other.update(pos_cues[q])
             weights = {}
@@ -131,7 +134,7 @@ class RuleBaseline:
             self.cues[p] = dict(best)
         return self
 
-    def _is_relation(self, key: tuple) -> bool:
+    def _is_relation(self, key: GateKey) -> bool:
         pos, n = self.gate_rate.get(key, (0, 0))
         if n < self.config.min_key_count:
             pos, n = self.gate_rate.get((None, *key[1:]), (0, 0))

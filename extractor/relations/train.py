@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -50,15 +50,15 @@ class RelationTrainResult:
     seconds: float
     n_train: int
     n_val: int
-    history: list[dict] = field(default_factory=list)
-    config: dict = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    config: dict[str, Any] = field(default_factory=dict)
     checkpoint_version: int = RELATION_CHECKPOINT_VERSION
     git_hash: str | None = None
     out_dir: str | None = None
     val_precision: float | None = None
     """Micro precision on the validation candidates at the chosen threshold (the plugin's default ``precision``)."""
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """Everything but the classifier, JSON-ready."""
         return {k: v for k, v in asdict(self).items() if k != "classifier"}
 
@@ -78,7 +78,7 @@ def tune_threshold(clf: RelationClassifier, proba: np.ndarray, gold: Sequence[st
     return best
 
 
-def _batches(clf: RelationClassifier, rows: list, batch_size: int, rng: random.Random) -> list[list[int]]:
+def _batches(clf: RelationClassifier, rows: list[Any], batch_size: int, rng: random.Random) -> list[list[int]]:
     """Shuffled batches: length buckets of candidates (``markers``) or of whole sentences (``shared``)."""
     if clf.config.pairing == "markers":
         order = sorted(range(len(rows)), key=lambda i: (len(rows[i][0]), rng.random()))
@@ -100,7 +100,7 @@ def _batches(clf: RelationClassifier, rows: list, batch_size: int, rng: random.R
     return batches
 
 
-def _epoch(clf: RelationClassifier, opt: torch.optim.Optimizer, loss_fn: nn.Module, rows: list,
+def _epoch(clf: RelationClassifier, opt: torch.optim.Optimizer, loss_fn: nn.Module, rows: list[Any],
            targets: list[int], masks: np.ndarray, batch_size: int, clip: float, rng: random.Random) -> float:
     """One pass over shuffled batches (:func:`_batches`); returns the mean loss."""
     clf.module.train()
@@ -159,7 +159,7 @@ def train_relations(config: RelationConfig, schema: Schema, train: Sequence[Cand
     t0 = time.perf_counter()
     for epoch in range(1, tc.epochs + 1):
         loss = _epoch(clf, opt, loss_fn, rows, targets, masks, tc.batch_size, tc.clip, rng)
-        row: dict = {"epoch": epoch, "loss": round(loss, 5), "seconds": round(time.perf_counter() - t0, 1)}
+        row: dict[str, Any] = {"epoch": epoch, "loss": round(loss, 5), "seconds": round(time.perf_counter() - t0, 1)}
         if val:
             proba = clf.predict_proba(val, val_texts)
             tau, f1 = tune_threshold(clf, proba, gold_val) if tc.tune_threshold else (0.5, score_candidates(

@@ -109,7 +109,7 @@ def evaluate_relations(data_dir: Path, model_dir: Path | None = None, sample: Pa
     return report
 
 
-def end_to_end(ner_model: Path, test: list, schema: Any, models: dict[str, Any],  # noqa: ANN401
+def end_to_end(ner_model: Path, test: list[Any], schema: Any, models: dict[str, Any],
                gold: dict[str, set[tuple[str, str, str]]]) -> dict[str, Any]:
     """Entities by the CMeIE-typed tagger ``ner_model``, then each of ``models`` over their pairs: CBLUE triple scores.
 

@@ -204,7 +204,7 @@ def get_spec(name: str) -> QuerySpec:
     return specs[name]
 
 
-def parse_value(raw: Any, kind: str, *, name: str = "value", nullable: bool = False) -> Any:  # noqa: ANN401
+def parse_value(raw: Any, kind: str, *, name: str = "value", nullable: bool = False) -> Any:
     """``raw`` (a command-line string, or an already typed value) as a value of ``kind``.
 
     Lists are JSON arrays or comma-separated; ``null`` is accepted when ``nullable``.
@@ -255,7 +255,7 @@ def parse_value(raw: Any, kind: str, *, name: str = "value", nullable: bool = Fa
     return [parse_value(x, item, name=f"{name}[{i}]") for i, x in enumerate(items)]
 
 
-def _assertion_filter(raw: Any, dimension: str, name: str) -> list[str]:  # noqa: ANN401
+def _assertion_filter(raw: Any, dimension: str, name: str) -> list[str]:
     """A ``list[<dimension>]`` value: its values (comma-separated or a JSON array), or ``any`` for all."""
     allowed = ASSERTION_FILTERS[dimension]
     values = parse_value(raw, "list[string]", name=name)
@@ -314,7 +314,7 @@ class QueryResult:
         if self.unasserted and "unknown" not in self.params.get("certainty", ["unknown"]):
             notes.append(f"{self.unasserted:,} current mentions have no assertion (written before the assertion "
                          "step); they count as certainty 'unknown' and are left out here (pass certainty=unknown "
-                         "or any to see them; the README's 'Re-processing a graph' says how to assert them)")
+                         "or any to see them; 'Re-processing a graph' in docs/analysts.md says how to assert them)")
         return "; ".join(notes) or None
 
     def to_dict(self) -> dict[str, Any]:
@@ -324,7 +324,7 @@ class QueryResult:
                 "unasserted": self.unasserted, "note": self.note, "seconds": self.seconds}
 
 
-def _plain(value: Any) -> Any:  # noqa: ANN401
+def _plain(value: Any) -> Any:
     """Driver values (nodes, relationships, paths, temporals, points) as JSON-friendly values."""
     if isinstance(value, neo4j.graph.Node):
         return {"labels": sorted(value.labels), "properties": _plain(dict(value))}
@@ -409,8 +409,8 @@ def _run_read(client: GraphClient, name: str, text: str, params: dict[str, Any],
                 tx.rollback()  # a read: nothing to commit
             return QueryResult(name, keys, rows, cut, row_limit, round(time.monotonic() - started, 4), params)
         except (ServiceUnavailable, SessionExpired, TransientError) as exc:
-            if not _retriable(exc):
-                raise _error(exc, what) from exc  # type: ignore[arg-type]
+            if isinstance(exc, Neo4jError) and not _retriable(exc):  # a transient memory error: not retried
+                raise _error(exc, what) from exc
             last = exc
             time.sleep(min(0.2 * tries, max(deadline - time.monotonic(), 0)))
         except Neo4jError as exc:  # client errors (syntax, access mode, timeout) and server errors alike
@@ -421,7 +421,8 @@ def _run_read(client: GraphClient, name: str, text: str, params: dict[str, Any],
 
 def _fetch(result: neo4j.Result, row_limit: int) -> tuple[list[str], list[dict[str, Any]], bool]:
     keys = list(result.keys())
-    rows, cut = [], False
+    rows: list[dict[str, Any]] = []
+    cut = False
     for record in result:
         if len(rows) == row_limit:
             cut = True

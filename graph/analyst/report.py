@@ -60,7 +60,7 @@ class ReportResult:
         return asdict(self)
 
 
-def _esc(value: Any) -> str:  # noqa: ANN401
+def _esc(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
@@ -92,12 +92,13 @@ class _Charts:
         logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)  # "findfont: ..." on fallbacks
         import matplotlib.pyplot as plt
 
-        self.plt, self.out, self.written = plt, out, []
+        self.plt, self.out = plt, out
+        self.written: list[str] = []
         plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "axes.spines.top": False,
                              "axes.spines.right": False,
                              "font.sans-serif": ["Noto Sans CJK SC", "WenQuanYi Zen Hei", "DejaVu Sans"]})
 
-    def save(self, fig: Any, name: str) -> str:  # noqa: ANN401
+    def save(self, fig: Any, name: str) -> str:
         fig.tight_layout()
         fig.savefig(self.out / name, format="svg")
         self.plt.close(fig)
@@ -122,7 +123,7 @@ class _Charts:
         ax.legend(frameon=False)
         return self.save(fig, name)
 
-    def lines(self, name: str, xs: list[int], series: dict[str, list[float]], xlabel: str, ylabel: str) -> str:
+    def lines(self, name: str, xs: list[int], series: dict[str, Sequence[float]], xlabel: str, ylabel: str) -> str:
         fig, ax = self.plt.subplots(figsize=(8, 3.4))
         from matplotlib.ticker import MaxNLocator
 
@@ -135,7 +136,7 @@ class _Charts:
         return self.save(fig, name)
 
 
-def _rows(client: GraphClient, name: str, **params: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+def _rows(client: GraphClient, name: str, **params: Any) -> list[dict[str, Any]]:
     return run_library_query(client, name, params, row_limit=10_000).rows
 
 
@@ -159,7 +160,7 @@ def _assertion_section(client: GraphClient, charts: _Charts) -> str:
     cells = sorted(table.values(), key=lambda c: -c["mentions"])
     unknown = sum(c["mentions"] for c in cells if c["certainty"] == "unknown")
     note = (f"<p>{unknown:,} mentions have no assertion (processed before the assertion step): the record "
-            "queries leave them out until the records are re-processed (README: Re-processing a graph).</p>"
+            "queries leave them out until the records are re-processed (docs/analysts.md: Re-processing a graph).</p>"
             if unknown else "")
     return ('<section id="assertion"><h2>What the records assert</h2><p>Mentions by certainty and experiencer: '
             "only affirmed findings of the patient count as record evidence; negated ones are pertinent "

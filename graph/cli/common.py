@@ -39,7 +39,7 @@ def fail(message: str, *, code: int, as_json: bool) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _rounded(value: Any) -> Any:  # noqa: ANN401 - any JSON-like value
+def _rounded(value: Any) -> Any:  # any JSON-like value
     if isinstance(value, float):
         # six significant digits: 0.48160000000000003 -> 0.4816, 1234567.891 -> 1234570.0, 1e-09 stays
         return float(f"{value:.6g}")
@@ -50,7 +50,7 @@ def _rounded(value: Any) -> Any:  # noqa: ANN401 - any JSON-like value
     return value
 
 
-def shown(value: Any) -> str:  # noqa: ANN401 - any JSON-like value
+def shown(value: Any) -> str:  # any JSON-like value
     """``value`` for a human-readable table: floats to six significant digits, lists and maps as JSON.
 
     ``--json`` and ``--format csv`` keep full precision; only tables round.

@@ -28,15 +28,29 @@ curate_app = typer.Typer(help="Curate the KG: list, prune and restore triples, m
 Below = Annotated[float, typer.Option("--below", help="Confidence threshold in 0..1 (strictly below is selected).")]
 TypeOpt = Annotated[str | None, typer.Option("--type", help="One relationship type (e.g. HAS_SYMPTOM).")]
 OriginOpt = Annotated[str | None, typer.Option("--origin", help="kg (asserted by a KG source) or records.")]
-Actor = Annotated[str, typer.Option("--actor", help="Who curates (stored on the audit node).")]
+Actor = Annotated[str | None, typer.Option(
+    "--actor", help="Who curates (stored on the audit node); default: the operating-system user.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why (stored on the audit node).")]
 
 
-def _criteria(below: float, type_: str | None, origin: str | None, as_json: bool) -> Any:  # noqa: ANN401
+def _criteria(below: float, type_: str | None, origin: str | None, as_json: bool) -> Any:
     from graph.curate.actions import CurationError, PruneCriteria
 
     try:
+        # origin is the user's text: PruneCriteria itself refuses one that is not an Origin (CurationError)
         return PruneCriteria(below=below, type=type_, origin=origin)  # type: ignore[arg-type]
+    except CurationError as exc:
+        fail(str(exc), code=2, as_json=as_json)
+
+
+def _actor(actor: str | None, as_json: bool) -> str:
+    """``--actor``, else the operating-system user (a clear failure when there is none)."""
+    from graph.curate.actions import CurationError, operating_system_user
+
+    if actor is not None:
+        return actor
+    try:
+        return operating_system_user()
     except CurationError as exc:
         fail(str(exc), code=2, as_json=as_json)
 
@@ -103,7 +117,7 @@ def _render_suppressed(payload: dict[str, Any]) -> None:
         for r in rows:
             table.add_row(r["head"], r["type"], r["tail"], str(r["arrived"]), str(r["arrived_records"]))
         _show(table)
-    out.print(f"{payload['count']} suppressed; medkg curate restore ACTION_ID --actor NAME brings one prune back",
+    out.print(f"{payload['count']} suppressed; medkg curate restore ACTION_ID brings one prune back",
               highlight=False)
 
 
@@ -172,7 +186,7 @@ def _confirmation(yes: bool) -> bool | Callable[[PrunePlan], bool]:
 
 
 @curate_app.command("prune")
-def curate_prune(below: Below, actor: Actor, reason: Reason, type_: TypeOpt = None, origin: OriginOpt = None,
+def curate_prune(below: Below, reason: Reason, actor: Actor = None, type_: TypeOpt = None, origin: OriginOpt = None,
                  apply: Annotated[bool, typer.Option("--apply", help="Prune; without it a dry run.")] = False,
                  yes: Annotated[bool, typer.Option(
                      "--yes", help="Confirm a large prune or one of KG-asserted relationships without asking.")]
@@ -188,12 +202,13 @@ def curate_prune(below: Below, actor: Actor, reason: Reason, type_: TypeOpt = No
     from graph.progress import progress_bars
 
     criteria = _criteria(below, type_, origin, as_json)
+    who = _actor(actor, as_json)
     try:
         with GraphClient.from_environment() as client, ExitStack() as stack:
             def bars(description: str, total: int) -> Callable[[int], None]:  # drawn once confirmed, not before
                 return stack.enter_context(progress_bars(enabled=not as_json))(description, total)
 
-            result = prune(client, criteria, actor=actor, reason=reason, apply=apply, confirm=_confirmation(yes),
+            result = prune(client, criteria, actor=who, reason=reason, apply=apply, confirm=_confirmation(yes),
                            batch_size=batch_size, progress=bars)
     except ConfirmationRequired as exc:
         if exc.declined:
@@ -212,7 +227,7 @@ def curate_prune(below: Below, actor: Actor, reason: Reason, type_: TypeOpt = No
             out.print(kv_table("prune", {"action": p["action_id"] or "-", "status": p["status"],
                                          "pruned": p["pruned"], "batches": p["batches"]}))
             if p["action_id"]:
-                out.print(f"undo with: medkg curate restore {p['action_id']} --actor NAME", highlight=False,
+                out.print(f"undo with: medkg curate restore {p['action_id']}", highlight=False,
                           soft_wrap=True)
 
     emit(result.to_dict(), as_json, render)
@@ -220,7 +235,7 @@ def curate_prune(below: Below, actor: Actor, reason: Reason, type_: TypeOpt = No
 
 @curate_app.command("restore")
 def curate_restore(action_id: Annotated[str, typer.Argument(help="A prune or merge action (medkg curate log).")],
-                   actor: Actor, reason: Annotated[str, typer.Option("--reason", help="Why.")] = "restore",
+                   actor: Actor = None, reason: Annotated[str, typer.Option("--reason", help="Why.")] = "restore",
                    as_json: JsonFlag = False) -> None:
     """Undo a prune or a merge exactly; a second restore changes nothing.
 
@@ -229,9 +244,10 @@ def curate_restore(action_id: Annotated[str, typer.Argument(help="A prune or mer
     from graph.curate.actions import CurationError, restore
     from graph.db.connection import GraphClient
 
+    who = _actor(actor, as_json)
     try:
         with GraphClient.from_environment() as client:
-            result = restore(client, action_id, actor=actor, reason=reason)
+            result = restore(client, action_id, actor=who, reason=reason)
     except CurationError as exc:
         fail(str(exc), code=2, as_json=as_json)
     emit(result, as_json, lambda p: out.print(kv_table(f"restore of {action_id}", p)))
@@ -239,15 +255,16 @@ def curate_restore(action_id: Annotated[str, typer.Argument(help="A prune or mer
 
 @curate_app.command("merge")
 def curate_merge(candidate: Annotated[str, typer.Argument(help="Candidate concept id (candidate:<Type>:<text>).")],
-                 into: Annotated[str, typer.Option("--into", help="The curated concept id.")], actor: Actor,
-                 reason: Reason, as_json: JsonFlag = False) -> None:
+                 into: Annotated[str, typer.Option("--into", help="The curated concept id.")], reason: Reason,
+                 actor: Actor = None, as_json: JsonFlag = False) -> None:
     """Move a candidate concept's mention links to a curated concept and record the alias."""
     from graph.curate.actions import CurationError, merge_candidate
     from graph.db.connection import GraphClient
 
+    who = _actor(actor, as_json)
     try:
         with GraphClient.from_environment() as client:
-            result = merge_candidate(client, candidate, into, actor=actor, reason=reason)
+            result = merge_candidate(client, candidate, into, actor=who, reason=reason)
     except CurationError as exc:
         fail(str(exc), code=2, as_json=as_json)
     emit(result, as_json, lambda p: out.print(kv_table(f"merged {candidate} into {into}", p)))

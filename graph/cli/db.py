@@ -14,7 +14,7 @@ __all__ = ["db_app"]
 db_app = typer.Typer(help="The embedded default Neo4j (127.0.0.1, auth on).", no_args_is_help=True)
 
 
-def _local():  # noqa: ANN202 - imported lazily so `medkg --help` stays fast
+def _local():  # imported lazily so `medkg --help` stays fast
     from graph.db.server import LocalNeo4j
 
     return LocalNeo4j.from_settings(MedkgSettings())
@@ -30,7 +30,7 @@ def db_build(as_json: JsonFlag = False) -> None:
     server = _local()
     try:
         classpath = server.build(quiet=as_json)
-    except Exception as exc:  # noqa: BLE001 - report any build failure as a message, not a trace
+    except Exception as exc:  # report any build failure as a message, not a trace
         fail(str(exc), code=1, as_json=as_json)
     emit({"launcher_dir": str(server.launcher_dir), "classpath_entries": len(classpath)}, as_json,
          lambda p: out.print(f"launcher built in {p['launcher_dir']}"))
@@ -53,7 +53,7 @@ def db_start(as_json: JsonFlag = False, browser: BrowserFlag = False, http_port:
         status = server.start(browser=browser, http_port=http_port)
     except ValueError as exc:
         fail(str(exc), code=2, as_json=as_json)
-    except Exception as exc:  # noqa: BLE001 - report any start failure as a message, not a trace
+    except Exception as exc:  # report any start failure as a message, not a trace
         fail(str(exc), code=1, as_json=as_json)
 
     def render(payload: dict[str, Any]) -> None:

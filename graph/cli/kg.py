@@ -73,7 +73,7 @@ def kg_load(
     emit(result.to_dict(), as_json, _load_render)
 
 
-def _bulk(path: Path | None, config: Any, also: list[str], as_json: bool) -> None:  # noqa: ANN401
+def _bulk(path: Path | None, config: Any, also: list[str], as_json: bool) -> None:
     from graph.db.config import MedkgSettings, Neo4jTarget
     from graph.db.server import LocalNeo4j
     from graph.kg.bulk import BulkLoadError, bulk_load
@@ -117,7 +117,8 @@ def _bulk_render(payload: dict[str, Any]) -> None:
 
 def _load_render(payload: dict[str, Any]) -> None:
     summary = {"source": payload["source"], "units read": payload["units_read"],
-               "units skipped": payload["units_skipped"], **payload["written"],
+               "units skipped": payload["units_skipped"], "names cleaned": payload["names_cleaned"],
+               **payload["written"],
                "seconds": payload["seconds"]["total"], **payload["rates"]}
     out.print(kv_table(f"loaded {payload['format']}", summary))
     details = payload.get("format_summary") or {}

@@ -26,7 +26,7 @@ def _pairs(raw: list[str], as_json: bool) -> dict[str, str]:
     return given
 
 
-def _adhoc_value(value: str) -> Any:  # noqa: ANN401
+def _adhoc_value(value: str) -> Any:
     """Ad-hoc parameters: a JSON literal when the value is one (42, true, ["a"]), else the string."""
     try:
         return json.loads(value)
@@ -34,7 +34,7 @@ def _adhoc_value(value: str) -> Any:  # noqa: ANN401
         return value
 
 
-def _cell(value: Any) -> str:  # noqa: ANN401
+def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):

@@ -50,13 +50,13 @@ def evaluate_relations_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Rules vs the entity-marker classifier with gold entities: CMeIE test split (MEDKG_DATA_DIR) and EMR sample."""
+    from core.paths import default_data_dir
     from extractor.checkpoint import CheckpointError
     from extractor.relations.predict import RelationCheckpointError
     from extractor.relations.workflow import evaluate_relations
-    from graph.tagging.data import shared_data_dir
 
     try:
-        report = evaluate_relations(shared_data_dir(), model, sample or SAMPLE, top=top, ner_model=ner_model)
+        report = evaluate_relations(default_data_dir(), model, sample or SAMPLE, top=top, ner_model=ner_model)
     except (FileNotFoundError, RelationCheckpointError, CheckpointError, ValueError) as exc:
         fail(str(exc), code=2, as_json=as_json)
     emit(report, as_json, _render)

@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from core.paths import default_data_dir
 from graph.cli.common import JsonFlag, emit, fail
 from graph.tagging.data import (
     CCKS_TEST,
@@ -23,7 +24,6 @@ from graph.tagging.data import (
     kg_triples,
     models_home,
     pretraining_texts,
-    shared_data_dir,
 )
 
 __all__ = ["COMMANDS"]
@@ -72,6 +72,8 @@ def pretrain_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Pretrain character vectors, a small character BERT or word vectors on the medical text (never the test set)."""
+    from graph.progress import progress_bars
+
     texts = pretraining_texts()
     if kind == "words":
         _pretrain_words(texts, out, cmekg, word_dim, threads, as_json)
@@ -80,8 +82,9 @@ def pretrain_command(
 
         target = out or models_home() / "pretrained" / "char_vectors.npz"
         target.parent.mkdir(parents=True, exist_ok=True)
-        vectors = pretrain_char_vectors(texts, EmbeddingPretrainConfig(steps=steps, max_seconds=max_seconds,
-                                                                      threads=threads))
+        with progress_bars(not as_json) as bars:
+            vectors = pretrain_char_vectors(texts, EmbeddingPretrainConfig(steps=steps, max_seconds=max_seconds,
+                                                                          threads=threads), progress=bars)
         vectors.save(target)
         _emit({"out": str(target), "chars": len(vectors.chars), "bigrams": len(vectors.bigrams), **vectors.meta},
               as_json)
@@ -91,7 +94,8 @@ def pretrain_command(
         target = out or models_home() / "pretrained" / "char_bert"
         mlm = MlmConfig(steps=steps, max_seconds=max_seconds, threads=threads, layers=layers, hidden=hidden,
                         heads=heads, seq_len=seq_len, batch_size=batch_size, warmup=warmup)
-        result = pretrain_mlm(texts, target, mlm, resume=resume)
+        with progress_bars(not as_json) as bars:
+            result = pretrain_mlm(texts, target, mlm, resume=resume, progress=bars)
         _emit(result, as_json)
     else:
         _fail(f"--kind must be emb, mlm or words, got {kind!r}", as_json)
@@ -162,7 +166,7 @@ def kge_vectors_command(
     _emit({"out": str(target), "run": kg.run, **{k: v for k, v in kg.meta.items() if k != "config"}}, as_json)
 
 
-def _train_config(base: Path | None, overrides: dict[str, dict[str, Any]]) -> Any:  # noqa: ANN401
+def _train_config(base: Path | None, overrides: dict[str, dict[str, Any]]) -> Any:
     from extractor.config import TaggerConfig
 
     data = json.loads(base.read_text(encoding="utf-8")) if base else {}
@@ -201,7 +205,8 @@ def train_command(
     resume: Annotated[bool, typer.Option(help="Continue from OUT/trainer_state.pt.")] = False,
     register: Annotated[bool, typer.Option("--register/--no-register",
                                            help="Default model: register it as the watcher's cbt-kg-tagger.")] = True,
-    progress: Annotated[bool, typer.Option(help="Progress bars on stderr.")] = True,
+    progress: Annotated[bool, typer.Option(
+        help="Progress on stderr: bars on a terminal, else a plain line every few seconds.")] = True,
     as_json: JsonFlag = False,
 ) -> None:
     """Train the CBT-KG tagger; the best model on the validation split is saved to --out.
@@ -217,6 +222,7 @@ def train_command(
     from extractor.softlex import WordLexicon
     from extractor.train import train_tagger
     from graph.kg.cmekg import CMeKGRefused
+    from graph.progress import progress_bars
 
     if not train:
         extra = {"--config": config, "--pretrained": pretrained, "--kg-vectors": kg_vectors, "--kg": kg,
@@ -261,14 +267,15 @@ def train_command(
     concepts: list = []
     if needs_gazetteer:
         try:
-            concepts, _summary = kg_concepts(shared_data_dir(), cmekg)
+            concepts, _summary = kg_concepts(default_data_dir(), cmekg)
         except (CMeKGRefused, FileNotFoundError) as exc:
             _fail(str(exc), as_json)
     if cmekg is not None:
         wanted = tuple(dict.fromkeys((*cfg.features.kg_types, *CMEKG_LABELS)))
         cfg = cfg.model_copy(update={"features": cfg.features.model_copy(update={"kg_types": wanted})})
-    result = train_tagger(cfg, examples, out, concepts=concepts, kg=kgv, pretrained=vectors, resume=resume,
-                          progress=progress, word_lexicon=words)
+    with progress_bars(progress and not as_json) as bars:
+        result = train_tagger(cfg, examples, out, concepts=concepts, kg=kgv, pretrained=vectors, resume=resume,
+                              progress=bars, word_lexicon=words)
     _emit({k: v for k, v in result.__dict__.items() if k != "config"}, as_json)
 
 
@@ -287,7 +294,7 @@ def _default_model(out: Path, seed: int | None, epochs: int | None, threads: int
     say = (lambda _m: None) if as_json else (lambda m: typer.echo(m, err=True))
     try:
         with progress_bars(progress and not as_json) as bars:
-            result = build_default_model(out, recipe, progress=bars if progress else None, say=say)
+            result = build_default_model(out, recipe, progress=bars, say=say)
     except (FileNotFoundError, ImportError, PluginError, Neo4jError, DriverError, LauncherBuildError,
             Neo4jServerError) as exc:
         _fail(str(exc), as_json)

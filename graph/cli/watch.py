@@ -107,7 +107,7 @@ def watch(
              lambda p: out.print(f"watcher stopped after {p['cycles']} cycles"))
 
 
-def _spawn_workers(params: dict[str, Any], workers: int, stop: Any, as_json: bool) -> None:  # noqa: ANN401
+def _spawn_workers(params: dict[str, Any], workers: int, stop: Any, as_json: bool) -> None:
     """``workers`` processes of this same command (``--workers 1``), their results summed."""
     from graph.watch.scheduler import run_workers
 
@@ -140,7 +140,8 @@ def _print_table(table: Table) -> None:
     if needed <= out.width:
         out.print(table)
         return
-    wide = Console(file=out.file, width=needed, force_terminal=out.is_terminal, color_system=out.color_system,
+    wide = Console(file=out.file, width=needed, force_terminal=out.is_terminal,
+                   color_system=out.color_system,  # type: ignore[arg-type]  # rich types the property as str only
                    no_color=out.no_color, highlight=False)
     wide.print(table)
 

@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import getpass
 import json
 import uuid
 from collections import Counter
@@ -51,8 +52,8 @@ from graph.kg.relations import RECORD_RELATION_TYPES
 from graph.watch.merge import recompute_record_evidence
 
 __all__ = ["ALLOWED_TYPES", "CONFIRM_ABOVE", "ConfirmationRequired", "CurationError", "PruneCriteria", "PrunePlan",
-           "PruneResult", "curation_log", "list_low_confidence", "list_suppressed", "merge_candidate", "prune",
-           "restore"]
+           "PruneResult", "curation_log", "list_low_confidence", "list_suppressed", "merge_candidate",
+           "operating_system_user", "prune", "restore"]
 
 #: Relationship types a curator may list, prune and restore.
 ALLOWED_TYPES: frozenset[str] = frozenset(RELATION_TYPES) | RECORD_RELATION_TYPES
@@ -98,6 +99,26 @@ class PruneCriteria:
 def _new_id(kind: str) -> str:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{kind}-{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def operating_system_user() -> str:
+    """The user this process runs as: the actor a curation command records when none is given.
+
+    As git takes its author from the system, this is ``getpass.getuser()``: ``LOGNAME``, ``USER``,
+    ``LNAME`` or ``USERNAME``, else the account of the process's user id.
+
+    Raises:
+        CurationError: neither names a user (a container running as an id without an account); the
+            message says to pass ``--actor``.
+    """
+    try:
+        name = getpass.getuser()
+    except (OSError, KeyError, ImportError) as exc:  # KeyError before Python 3.13, OSError since
+        raise CurationError(f"cannot tell who is curating: the operating-system user is unknown ({exc}); "
+                            "pass --actor NAME") from exc
+    if not name.strip():
+        raise CurationError("cannot tell who is curating: the operating-system user name is empty; pass --actor NAME")
+    return name
 
 
 def _check_actor(actor: str, reason: str) -> None:

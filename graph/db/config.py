@@ -18,6 +18,8 @@ import platformdirs
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.paths import checkout_data_dir
+
 __all__ = ["MedkgSettings", "Neo4jTarget", "default_home"]
 
 
@@ -34,8 +36,11 @@ class MedkgSettings(BaseSettings):
     home: Path = Field(default_factory=default_home)
     """Local state: embedded Neo4j data, password file, trained models, caches."""
 
-    data_dir: Path = Path("../shared/data")
-    """Third-party research data (CCKS 2019, the xywy KG); read by path, never copied."""
+    data_dir: Path = Field(default_factory=checkout_data_dir)
+    """Third-party research data (CCKS 2019, the xywy KG); read by path, never copied.
+
+    ``MEDKG_DATA_DIR``, else ``../shared/data`` beside the checkout: the rule of
+    :func:`core.paths.default_data_dir`, which the readers use."""
 
     neo4j_dir: Path | None = None
     """Folder of the embedded Neo4j (data, logs, password file); default ``<home>/neo4j``."""

@@ -109,7 +109,7 @@ _COUNTERS = ("nodes_created", "nodes_deleted", "relationships_created", "relatio
              "properties_set", "labels_added")
 
 
-class QuietRows(list):  # type: ignore[type-arg]
+class QuietRows(list[Any]):
     """A batch of rows whose ``repr`` is short.
 
     The driver formats every RUN message's parameters for a debug log line whether or not debug

@@ -527,7 +527,7 @@ def _wait_browser(http_port: int, deadline: float) -> None:
 
 
 def _initial_heap(heap: str) -> str:
-    number, unit = _SIZE.match(heap).groups()  # type: ignore[union-attr]
+    number, unit = _SIZE.match(heap).groups()  # type: ignore[union-attr]  # LocalNeo4j() checked it against _SIZE
     return heap if unit == "k" or (unit == "m" and int(number) < 64) else "64m"
 
 

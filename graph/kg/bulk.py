@@ -123,10 +123,10 @@ class GraphImage:
             if row["head"] not in self.nodes or row["tail"] not in self.nodes:
                 self.dropped_relationships += 1
                 continue
-            key = (row["type"], row["head"], row["tail"])
-            rel = self.rels.get(key)
+            rel_key = (row["type"], row["head"], row["tail"])
+            rel = self.rels.get(rel_key)
             if rel is None:
-                self.rels[key] = _Rel(list(row["sources"]), list(row["confidences"]))
+                self.rels[rel_key] = _Rel(list(row["sources"]), list(row["confidences"]))
                 continue
             pairs = set(zip(rel.sources, rel.confidences, strict=True))
             if all(pair in pairs for pair in zip(row["sources"], row["confidences"], strict=True)):
@@ -349,7 +349,8 @@ def bulk_load(server: LocalNeo4j, sources: Sequence[tuple[str | Path | None, Loa
     rel_seconds = import_done - stopped
     return BulkResult(
         sources=[{"source": kg.source, "format": config.format, "files": files_, "units_read": kg.units,
-                  "units_skipped": len(kg.errors), "errors": [str(e) for e in kg.errors[:20]],
+                  "units_skipped": len(kg.errors), "names_cleaned": kg.names_cleaned,
+                  "errors": [str(e) for e in kg.errors[:20]],
                   "format_summary": kg.summary} for kg, config, files_ in parsed],
         concepts=dict(sorted(Counter(n.label for n in image.nodes.values()).items())),
         relationships=dict(sorted(Counter(k[0] for k in image.rels).items())),

@@ -40,7 +40,7 @@ from graph.kg.cmekg_schema import (
     infer_type,
 )
 from graph.kg.formats import Unit
-from graph.kg.model import ConceptRow, KGFormatError, SourceLocation, TripleRow, clean_name
+from graph.kg.model import ConceptRow, KGFormatError, SourceLocation, TripleRow
 
 __all__ = ["CMEKG_CONFIDENCE", "CMEKG_SHA256", "CMeKGReader", "CMeKGRefused", "CMeKGSummary",
            "RestrictedUnpickler", "installed_pickle", "read_pickle"]
@@ -247,7 +247,7 @@ class CMeKGReader:
             if not raw.strip() or raw.strip() in PLACEHOLDERS:
                 staged.placeholders += 1
                 continue
-            value = clean_name(raw, at)
+            value = unit.name(raw, at)
             if rule is not None:
                 unit.concepts.append(ConceptRow(rule.object_label, value))
                 ends = ((rule.object_label, value), (label, name)) if rule.inverse else (

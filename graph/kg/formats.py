@@ -37,6 +37,7 @@ from graph.kg.model import (
     SourceLocation,
     TripleRow,
     clean_name,
+    has_zero_width,
 )
 
 __all__ = ["FORMATS", "KGFormat", "Unit", "detect_encoding", "json_problem", "read_units", "source_files"]
@@ -50,15 +51,22 @@ MAX_TEXT_LENGTH = 100_000
 
 @dataclass
 class Unit:
-    """What one line or record contributes."""
+    """What one line or record contributes (``names_cleaned``: its names that lost zero-width characters)."""
 
     location: SourceLocation
     concepts: list[ConceptRow] = field(default_factory=list)
     triples: list[TripleRow] = field(default_factory=list)
+    names_cleaned: int = 0
+
+    def name(self, raw: Any, location: SourceLocation) -> str:
+        """``graph.kg.model.clean_name`` of ``raw``, counting it when zero-width characters were removed."""
+        name = clean_name(raw, location)
+        self.names_cleaned += has_zero_width(raw)
+        return name
 
     def concept(self, label: str, raw: Any, fieldname: str) -> str:
         """Validate a name, add the concept, and return the clean name."""
-        name = clean_name(raw, SourceLocation(self.location.file, self.location.line, fieldname))
+        name = self.name(raw, SourceLocation(self.location.file, self.location.line, fieldname))
         self.concepts.append(ConceptRow(label, name))
         return name
 

@@ -28,8 +28,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from core.config import ClosedConfig
 from graph.about import git_hash, medkg_version
 from graph.db.connection import GraphClient, WriteTotals
 from graph.kg.cmekg import CMEKG_CONFIDENCE, CMeKGReader, installed_pickle
@@ -42,10 +43,8 @@ __all__ = ["KGLoadError", "LoadConfig", "LoadResult", "ParsedKG", "file_digests"
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
-class LoadConfig(BaseModel):
+class LoadConfig(ClosedConfig):
     """How to load one KG source."""
-
-    model_config = ConfigDict(extra="forbid")
 
     format: KGFormat
     """Source format: ``qasystem``, ``xywy``, ``triples`` or ``cmekg``."""
@@ -110,6 +109,7 @@ class ParsedKG:
     units: int
     errors: list[KGFormatError]
     summary: dict[str, Any] = field(default_factory=dict)  # what a format reports of itself (cmekg)
+    names_cleaned: int = 0  # names of valid units that lost zero-width characters (graph.kg.model.clean_name)
 
 
 def _default_source(config: LoadConfig, path: Path) -> str:
@@ -153,7 +153,7 @@ def parse_kg(path: Path, config: LoadConfig) -> ParsedKG:
     triples: dict[tuple[str, str, str, str], float] = {}
     concept_sources: dict[str, set[str]] = {}
     errors: list[KGFormatError] = []
-    units = 0
+    units = cleaned = 0
     reader = _cmekg_reader(path, config) if config.format == "cmekg" else None
     stream: Iterator[Unit | KGFormatError] = (
         reader.units() if reader is not None else read_units(path, config.format, config.encoding))
@@ -162,6 +162,7 @@ def parse_kg(path: Path, config: LoadConfig) -> ParsedKG:
             errors.append(unit)
             continue
         units += 1
+        cleaned += unit.names_cleaned
         # a concept belongs to the sources of the rows that mention it (a triples row may name one)
         unit_sources = {triple.source or source for triple in unit.triples} or {source}
         for concept in unit.concepts:
@@ -173,7 +174,7 @@ def parse_kg(path: Path, config: LoadConfig) -> ParsedKG:
         raise KGLoadError(errors[0], len(errors) - 1)
     files = source_files(path, config.format)
     summary = reader.summary.to_dict() if reader is not None else {}
-    return ParsedKG(source, files, concepts, triples, concept_sources, units, errors, summary)
+    return ParsedKG(source, files, concepts, triples, concept_sources, units, errors, summary, cleaned)
 
 
 def _merge_concept(concepts: dict[str, ConceptRow], concept: ConceptRow) -> None:
@@ -229,6 +230,8 @@ class LoadResult:
     seconds: dict[str, float]
     rates: dict[str, float]
     config: dict[str, Any]
+    names_cleaned: int = 0
+    """Names that had zero-width characters, removed by :func:`graph.kg.model.clean_name`."""
     format_summary: dict[str, Any] = field(default_factory=dict)
     """What the format reports of itself; for ``cmekg`` the digest, subject types, mixed and
     untyped subjects, facts per relationship type, aliases, codes and skipped facts per predicate."""
@@ -355,5 +358,6 @@ def _result(parsed: ParsedKG, config: LoadConfig, source: str, files: list[dict[
         rates={"nodes_per_s": round(len(parsed.concepts) / node_seconds, 1) if node_seconds else 0.0,
                "relationships_per_s": round(len(parsed.triples) / rel_seconds, 1) if rel_seconds else 0.0},
         config=config.model_dump(),
+        names_cleaned=parsed.names_cleaned,
         format_summary=parsed.summary,
     )

@@ -16,12 +16,14 @@ __all__ = [
     "DISEASE_TEXT_FIELDS",
     "MAX_NAME_LENGTH",
     "RELATION_TYPES",
+    "ZERO_WIDTH_CHARACTERS",
     "ConceptRow",
     "KGFormatError",
     "SourceLocation",
     "TripleRow",
     "clean_name",
     "concept_id",
+    "has_zero_width",
     "static_relationship_type",
 ]
 
@@ -71,6 +73,14 @@ DISEASE_LIST_FIELDS: tuple[str, ...] = ("category", "cure_way")
 #: a parsing accident (a description in the name column), not a concept.
 MAX_NAME_LENGTH = 200
 
+#: Invisible characters removed from names: ZERO WIDTH SPACE, ZERO WIDTH NON-JOINER, ZERO WIDTH JOINER,
+#: WORD JOINER and ZERO WIDTH NO-BREAK SPACE (the byte-order mark). They render as nothing and mean
+#: nothing in a concept name, and copying text leaves them in sources (PyCMeKG 0.2.5 has one U+200B in
+#: a drug's ingredient). Every other control or format character still makes a name invalid: in the
+#: xywy crawl a soft hyphen (U+00AD) is what marks a name of mojibake.
+ZERO_WIDTH_CHARACTERS: frozenset[str] = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+_REMOVE_ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH_CHARACTERS))
+
 
 @dataclass(frozen=True)
 class SourceLocation:
@@ -97,19 +107,20 @@ class KGFormatError(ValueError):
 def clean_name(raw: Any, location: SourceLocation) -> str:
     """Validate and tidy one concept name.
 
-    Surrounding whitespace is removed and runs of inner whitespace become one space; the text is
-    NFC-normalised but otherwise kept as written (quotes, backslashes and anything that looks like
-    Cypher are plain data: every value reaches Neo4j as a parameter).
+    The zero-width characters of :data:`ZERO_WIDTH_CHARACTERS` are removed (readers count the names
+    that had any, :func:`has_zero_width`), surrounding whitespace is removed and runs of inner whitespace
+    become one space; the text is NFC-normalised but otherwise kept as written (quotes, backslashes and
+    anything that looks like Cypher are plain data: every value reaches Neo4j as a parameter).
 
     Raises:
         KGFormatError: not a string, empty, longer than :data:`MAX_NAME_LENGTH`, or holding
-            control characters.
+            control or format characters other than the zero-width ones.
     """
     if raw is None:
         raise KGFormatError(location, "missing name")
     if not isinstance(raw, str):
         raise KGFormatError(location, f"name must be a string, got {type(raw).__name__}")
-    name = " ".join(unicodedata.normalize("NFC", raw).split())
+    name = " ".join(unicodedata.normalize("NFC", raw.translate(_REMOVE_ZERO_WIDTH)).split())
     if not name:
         raise KGFormatError(location, "missing name")
     if len(name) > MAX_NAME_LENGTH:
@@ -117,6 +128,11 @@ def clean_name(raw: Any, location: SourceLocation) -> str:
     if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
         raise KGFormatError(location, "name contains control characters")
     return name
+
+
+def has_zero_width(raw: Any) -> bool:
+    """Whether ``raw`` is a string holding a character :func:`clean_name` removes as zero-width."""
+    return isinstance(raw, str) and not ZERO_WIDTH_CHARACTERS.isdisjoint(raw)
 
 
 def concept_id(label: str, name: str) -> str:

@@ -26,7 +26,7 @@ from graph.kge.store import EmbeddingStoreError, PropertyNames
 __all__ = ["import_kg_vectors"]
 
 
-def import_kg_vectors(client: GraphClient, vectors: Any, model: str = "TransE",  # noqa: ANN401 - KgVectors
+def import_kg_vectors(client: GraphClient, vectors: Any, model: str = "TransE",  # KgVectors
                       prop: str | None = None, batch_size: int = 5000) -> dict[str, Any]:
     """Store a :class:`extractor.kge_quick.KgVectors` as the live run of ``prop`` (default ``kge_<model>``).
 

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 import neo4j
 
-from embeddings.registry import check_property_name
 from graph.db.connection import GraphClient
 from graph.db.queries import statements
-from graph.kge.store import PropertyNames
+from graph.kge.store import PropertyNames, check_property_name
 
 __all__ = ["IndexSummary", "VectorIndexInfo", "ensure_vector_index", "vector_index"]
 

@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,9 +38,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from neo4j import ManagedTransaction, unit_of_work
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from embeddings.registry import check_property_name, resolve_model
+from core.config import FrozenConfig
+from embeddings.registry import resolve_model
 from graph.db.connection import GraphClient, chunks
 from graph.db.queries import query
 
@@ -53,23 +55,26 @@ __all__ = [
     "RunRecord",
     "StoreConfig",
     "WriteSummary",
+    "check_property_name",
     "list_runs",
     "live_run",
     "new_run_id",
+    "property_name",
     "store_embeddings",
 ]
 
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
+
+#: ``kge_`` + a lower-case identifier: the only shape of a vector property this package writes or reads.
+_PROPERTY = re.compile(r"^kge_[a-z][a-z0-9_]{0,39}$")
 
 
 class EmbeddingStoreError(RuntimeError):
     """The graph is not in a state an embedding operation needs (no relationships, no run, ...)."""
 
 
-class StoreConfig(BaseModel):
+class StoreConfig(FrozenConfig):
     """How vectors are written to the graph."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     property: str | None = None
     """Node property of the vectors; default ``kge_<model>`` (must be ``kge_`` + an identifier)."""
@@ -84,6 +89,29 @@ class StoreConfig(BaseModel):
     """How long to wait for the vector index to come online."""
 
 
+def check_property_name(prop: str) -> str:
+    """Validate a vector property name: ``kge_`` plus a lower-case identifier.
+
+    Property names are pasted into schema statements (a vector index cannot name its property by
+    parameter), so only names of this shape ever reach Cypher.
+
+    Raises:
+        ValueError: the name is not of that shape.
+    """
+    if not isinstance(prop, str) or not _PROPERTY.match(prop):
+        raise ValueError(f"not a valid embedding property name: {prop!r} (expected kge_<lower-case identifier>)")
+    return prop
+
+
+def property_name(model: str) -> str:
+    """``kge_<model key>`` for a model name (resolved, so aliases give the same property).
+
+    Raises:
+        embeddings.registry.UnknownModelError: ``model`` names no KGE model.
+    """
+    return check_property_name(f"kge_{resolve_model(model).key}")
+
+
 @dataclass(frozen=True)
 class PropertyNames:
     """The node properties and the index of one embedding property, all derived from a validated name."""
@@ -96,7 +124,7 @@ class PropertyNames:
     @classmethod
     def for_model(cls, model: str, prop: str | None = None) -> PropertyNames:
         """Names for ``prop``, or for ``kge_<model key>``."""
-        return cls(check_property_name(prop) if prop is not None else f"kge_{resolve_model(model).key}")
+        return cls(check_property_name(prop) if prop is not None else property_name(model))
 
     @property
     def run(self) -> str:
@@ -123,8 +151,8 @@ class PropertyNames:
         """Name of the cosine vector index."""
         return f"concept_{self.value}"
 
-    def params(self) -> dict[str, str]:
-        """The names as Cypher parameters."""
+    def params(self) -> dict[str, Any]:
+        """The names as Cypher parameters (typed ``Any`` as the driver's ``**kwparameters`` are)."""
         return {"property": self.value, "run_property": self.run, "folded": self.folded,
                 "staging": self.staging, "staging_run": self.staging_run}
 
@@ -312,5 +340,5 @@ def _abort(client: GraphClient, run_id: str, names: PropertyNames, exc: BaseExce
     try:
         client.write("internal/fail_embedding_run", run_id=run_id, error=f"{type(exc).__name__}: {exc}"[:2000])
         client.run("internal/reset_kge_staging", run_id=run_id, **names.params())
-    except Exception:  # noqa: BLE001 - the original error is what the caller needs to see
+    except Exception:  # the original error is what the caller needs to see
         pass

@@ -8,15 +8,14 @@ and the ``extractor`` library: the pretraining text (xywy KG disease texts, CMeI
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from core.paths import default_data_dir
 from graph.db.config import MedkgSettings
 from graph.kg.formats import read_units
 from graph.kg.model import concept_id
 
-__all__ = ["CCKS_TEST", "CCKS_TRAIN", "CMEKG_LABELS", "kg_concepts", "kg_triples", "models_home", "pretraining_texts",
-           "shared_data_dir"]
+__all__ = ["CCKS_TEST", "CCKS_TRAIN", "CMEKG_LABELS", "kg_concepts", "kg_triples", "models_home", "pretraining_texts"]
 
 #: Labels CMeKG adds to the gazetteer categories (after the xywy ones, in this order).
 CMEKG_LABELS = ("Anatomy", "Operation", "LabTest", "ImagingExam")
@@ -25,21 +24,12 @@ CCKS_TRAIN = ("ccks2019-yidu-s4k/subtask1_training_part1.txt", "ccks2019-yidu-s4
 CCKS_TEST = "ccks2019-yidu-s4k/subtask1_test_set_with_answer.json"
 
 
-def shared_data_dir() -> Path:
-    """``$MEDKG_DATA_DIR``, else ``/work/shared/data`` when present, else the settings' ``data_dir``."""
-    env = os.environ.get("MEDKG_DATA_DIR")
-    if env:
-        return Path(env)
-    default = Path("/work/shared/data")
-    return default if default.is_dir() else MedkgSettings().data_dir
-
-
 def models_home() -> Path:
     """``<MEDKG_HOME>/models``: where trained models and caches go by default."""
     return MedkgSettings().home / "models"
 
 
-def _xywy_units(data_dir: Path):  # noqa: ANN202 - a generator of graph.kg.formats.Unit
+def _xywy_units(data_dir: Path):  # a generator of graph.kg.formats.Unit
     for unit in read_units(data_dir / "xywy-medicalkg-tonystark", "xywy"):
         if hasattr(unit, "concepts"):
             yield unit
@@ -50,7 +40,7 @@ def pretraining_texts(data_dir: Path | None = None, *, min_chars: int = 10) -> l
 
     The CCKS 2019 test file is never read here.
     """
-    root = data_dir or shared_data_dir()
+    root = data_dir or default_data_dir()
     texts: list[str] = []
     for unit in _xywy_units(root):
         for concept in unit.concepts:
@@ -79,7 +69,7 @@ def kg_triples(data_dir: Path | None = None, source: Path | None = None,
         graph.kg.cmekg.CMeKGRefused: the pickle is not CMeKG's.
     """
     if source is None:
-        units = list(_xywy_units(data_dir or shared_data_dir()))
+        units = list(_xywy_units(data_dir or default_data_dir()))
     else:
         units = []
         for unit in read_units(source, fmt):
@@ -102,7 +92,7 @@ def kg_concepts(data_dir: Path | None = None, cmekg: Path | None = None) -> tupl
     in the graph): a shared concept keeps its xywy label and gains CMeKG's aliases.
 
     Args:
-        data_dir: The research data folder (default :func:`shared_data_dir`).
+        data_dir: The research data folder (default :func:`core.paths.default_data_dir`).
         cmekg: A CMeKG pickle (read by :class:`graph.kg.cmekg.CMeKGReader`, sha256 checked).
 
     Returns:
@@ -116,7 +106,7 @@ def kg_concepts(data_dir: Path | None = None, cmekg: Path | None = None) -> tupl
     from linker import ConceptRecord
     from linker.sources import load_kg_vocabulary
 
-    records = load_kg_vocabulary(data_dir or shared_data_dir())
+    records = load_kg_vocabulary(data_dir or default_data_dir())
     summary: dict = {"xywy_concepts": len(records)}
     if cmekg is not None:
         from graph.kg.cmekg import CMeKGReader

@@ -26,8 +26,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from core.config import ClosedConfig
 from graph.tagging.data import CCKS_TRAIN, CMEKG_LABELS, kg_concepts, kg_triples, models_home, pretraining_texts
 
 __all__ = ["RecipeConfig", "RecipeResult", "build_default_model", "default_tagger_config", "train_kg_vectors"]
@@ -35,10 +36,8 @@ __all__ = ["RecipeConfig", "RecipeResult", "build_default_model", "default_tagge
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
-class RecipeConfig(BaseModel):
+class RecipeConfig(ClosedConfig):
     """Budgets of the default recipe (the defaults are the ones RESULTS.md's rows were trained with)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     emb_steps: int = Field(default=20_000, ge=1)
     """Skip-gram steps of the character vectors."""
@@ -88,7 +87,7 @@ class RecipeResult:
         return asdict(self)
 
 
-def default_tagger_config(word_lexicon: str, kg_types: tuple[str, ...], recipe: RecipeConfig) -> Any:  # noqa: ANN401
+def default_tagger_config(word_lexicon: str, kg_types: tuple[str, ...], recipe: RecipeConfig) -> Any:
     """The TaggerConfig of the default model (the fast head of RESULTS.md, SoftLexicon on)."""
     from extractor.config import FeatureConfig, HeadConfig, TaggerConfig, TrainConfig
 
@@ -103,7 +102,7 @@ def default_tagger_config(word_lexicon: str, kg_types: tuple[str, ...], recipe: 
 def train_kg_vectors(triples: list[tuple[str, str, str]], model: str, epochs: int, dim: int, seed: int,
                      progress: ProgressFactory | None = None, *, max_test_triples: int | None = None,
                      batch_size: int | None = None, learning_rate: float | None = None,
-                     sparse: bool = False) -> Any:  # noqa: ANN401
+                     sparse: bool = False) -> Any:
     """KG vectors (``extractor.kge_quick.KgVectors``) of triples with a pykeen model, or ``quick`` TransE.
 
     ``max_test_triples`` samples the link-prediction test split (large KGs); ``batch_size`` and
@@ -118,7 +117,7 @@ def train_kg_vectors(triples: list[tuple[str, str, str]], model: str, epochs: in
     from extractor.kge_quick import KgeQuickConfig, KgVectors, train_transe
 
     if model == "quick":
-        return train_transe(triples, KgeQuickConfig(epochs=epochs, dim=dim, seed=seed))
+        return train_transe(triples, KgeQuickConfig(epochs=epochs, dim=dim, seed=seed), progress=progress)
     from embeddings import KGEConfig, train_embeddings
 
     config = KGEConfig(model=model, dim=dim, epochs=epochs, seed=seed, sparse=sparse,
@@ -140,8 +139,8 @@ def train_kg_vectors(triples: list[tuple[str, str, str]], model: str, epochs: in
     return KgVectors(result.entity_embeddings, f"{result.key}-{result.triples_sha256[:8]}-s{seed}", meta)
 
 
-def kg_word_lexicon(texts: list[str], config: Any, *, data_dir: Path | None = None,  # noqa: ANN401
-                    cmekg: Path | None = None, say: Callable[[str], None] | None = None) -> Any:  # noqa: ANN401
+def kg_word_lexicon(texts: list[str], config: Any, *, data_dir: Path | None = None,
+                    cmekg: Path | None = None, say: Callable[[str], None] | None = None) -> Any:
     """The SoftLexicon word lexicon (``extractor.softlex.WordLexicon``) over jieba's words and the KG's names.
 
     The names are the xywy/qasystem vocabulary's, and CMeKG's names and aliases when ``cmekg`` is given;
@@ -179,7 +178,7 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
     Args:
         out: The checkpoint folder.
         recipe: Budgets (default :class:`RecipeConfig`).
-        data_dir: The research data (default ``graph.tagging.data.shared_data_dir``).
+        data_dir: The research data (default ``core.paths.default_data_dir``).
         pretrained: Where the shared inputs live (default ``<MEDKG_HOME>/models/pretrained``).
         progress: Progress-bar factory (``graph.progress.progress_bars``).
         say: Where step messages go (default: nowhere).
@@ -188,15 +187,15 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
         FileNotFoundError: The research data is missing.
         graph.watch.plugins.PluginError: The registration was refused.
     """
+    from core.paths import default_data_dir
     from extractor.data import read_ccks
     from extractor.kge_quick import load_kg_vectors, save_kg_vectors
     from extractor.pretrain_emb import CharVectors, EmbeddingPretrainConfig, pretrain_char_vectors
     from extractor.softlex import WordLexicon, WordLexiconConfig
     from extractor.train import train_tagger
-    from graph.tagging.data import shared_data_dir
 
     recipe = recipe or RecipeConfig()
-    root = data_dir or shared_data_dir()
+    root = data_dir or default_data_dir()
     tell = say or (lambda _msg: None)
     folder = pretrained or models_home() / "pretrained"
     folder.mkdir(parents=True, exist_ok=True)
@@ -225,7 +224,8 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
     def char_vectors() -> dict[str, Any]:
         vectors = pretrain_char_vectors(corpus(), EmbeddingPretrainConfig(steps=recipe.emb_steps,
                                                                          max_seconds=recipe.emb_seconds,
-                                                                         threads=max(recipe.threads, 1)))
+                                                                         threads=max(recipe.threads, 1)),
+                                        progress=progress)
         vectors.save(folder / "char_vectors.npz")
         return {"chars": len(vectors.chars), "bigrams": len(vectors.bigrams)}
 
@@ -258,7 +258,7 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
     tell(f"tagger: training on {len(examples)} CCKS 2019 training records into {out}")
     trained = train_tagger(config, examples, out, concepts=concepts,
                            kg=load_kg_vectors(folder / f"{recipe.kge_model.lower()}.npz"), pretrained=vectors,
-                           resume=(Path(out) / "trainer_state.pt").is_file(), progress=progress is not None,
+                           resume=(Path(out) / "trainer_state.pt").is_file(), progress=progress,
                            word_lexicon=WordLexicon.load(folder / "word_lexicon.npz") if recipe.softlexicon else None)
     result.train = {k: v for k, v in asdict(trained).items() if k not in ("config", "history")}
     if recipe.register_plugin:

@@ -45,7 +45,7 @@ from typing import Any
 
 from neo4j import ManagedTransaction, unit_of_work
 
-from graph.about import package_versions
+from core.versions import package_versions
 from graph.db.connection import GraphClient
 from graph.db.queries import query
 from graph.watch.config import WatchConfig
@@ -97,7 +97,7 @@ def adopt_new(client: GraphClient) -> int:
     return int(rows[0]["adopted"]) if rows else 0
 
 
-def _claimed(row: Any) -> ClaimedRecord:  # noqa: ANN401 - a neo4j Record or a map from Cypher
+def _claimed(row: Any) -> ClaimedRecord:  # a neo4j Record or a map from Cypher
     return ClaimedRecord(row["id"], row["text"], row["sha256"], int(row["attempts"]))
 
 
@@ -174,7 +174,7 @@ def requeue_records(client: GraphClient, status: str, ids: list[str] | None = No
     return {"requeued": int(rows[0]["requeued"]), "skipped": int(rows[0]["skipped"])}
 
 
-def finish_run(client: GraphClient, run_id: str, status: str, **figures: Any) -> None:  # noqa: ANN401
+def finish_run(client: GraphClient, run_id: str, status: str, **figures: Any) -> None:
     """Close a run (``figures``: records, done_ids, failed, released, mentions, relations, timings, error)."""
     params = {"records": 0, "done_ids": [], "failed": 0, "released": 0, "mentions": 0, "relations": 0,
               "timings": None, "error": None} | figures

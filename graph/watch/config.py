@@ -11,7 +11,9 @@ import os
 import socket
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from core.config import FrozenConfig
 
 __all__ = ["IngestConfig", "WatchConfig", "default_worker_id"]
 
@@ -25,10 +27,8 @@ def default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class IngestConfig(BaseModel):
+class IngestConfig(FrozenConfig):
     """How ``medkg ingest`` reads and writes records."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     format: Literal["jsonl", "ccks", "text"] = "jsonl"
     """``jsonl``: ``{id, text, meta}`` lines; ``ccks``: CCKS 2019 lines (``originalText``); ``text``: ``.txt`` files."""
@@ -44,10 +44,8 @@ class IngestConfig(BaseModel):
     """Longer texts are refused (see :data:`MAX_TEXT_CHARS`)."""
 
 
-class WatchConfig(BaseModel):
+class WatchConfig(FrozenConfig):
     """How a watcher worker claims and processes records."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     batch_size: int = Field(default=32, ge=1, le=10_000)
     """Records claimed (and written) per transaction."""

@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from embeddings.registry import check_property_name
 from extractor.plugins.context import PluginContext
 from graph.db.connection import GraphClient, chunks
+from graph.kge.store import PropertyNames
 
 __all__ = ["GraphResources", "KgVectorCache"]
 
@@ -48,12 +48,12 @@ class KgVectorCache:
         Raises:
             ValueError: ``prop`` is not a ``kge_<name>`` property name.
         """
-        check_property_name(prop)
+        names = PropertyNames(prop)
         cache = self._cache.setdefault((prop, run_id), {})
         missing = [cid for cid in dict.fromkeys(ids) if cid not in cache]
         for batch in chunks(missing, 5000):
-            rows = self.client.read("internal/fetch_kge_vectors", ids=list(batch), property=prop,
-                                    run_property=f"{prop}_run", run_id=run_id)
+            rows = self.client.read("internal/fetch_kge_vectors", ids=list(batch), property=names.value,
+                                    run_property=names.run, run_id=run_id)
             self.queries += 1
             found = {row["id"]: np.asarray(row["vector"], dtype=np.float32) for row in rows}
             self.fetched += len(found)
@@ -97,7 +97,7 @@ class GraphResources:
             log.info("read %d KG concepts for the gazetteer and linker", len(self._concepts))
         return self._concepts
 
-    def gazetteer(self) -> Any:  # noqa: ANN401 - linker.Gazetteer
+    def gazetteer(self) -> Any:  # linker.Gazetteer
         """A gazetteer over :meth:`concepts`.
 
         Raises:
@@ -109,7 +109,7 @@ class GraphResources:
             self._gazetteer = Gazetteer(self._linker.index if self._linker is not None else self._nonempty())
         return self._gazetteer
 
-    def linker(self) -> Any:  # noqa: ANN401 - linker.Linker
+    def linker(self) -> Any:  # linker.Linker
         """A linker over :meth:`concepts`.
 
         Raises:

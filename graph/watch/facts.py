@@ -111,7 +111,8 @@ def _relation_rows(rec: RecordFacts, by_key: dict[tuple, str], concept_of: dict[
         out.relations.append({"id": rid, "record_id": rec.record_id, "predicate": rel.predicate,
                               "type": rel_type, "score": float(rel.score), "extractor": extractor,
                               "subject": subj, "object": obj, "fact_key": fact_key,
-                              "head": head[0] if fact_key else None, "tail": tail[0] if fact_key else None,
+                              "head": head[0] if fact_key and head else None,
+                              "tail": tail[0] if fact_key and tail else None,
                               "precision": precision.get(extractor, 0.5), "polarity": polarity,
                               "temporality": relation_temporality(subject, object_), "text_sha256": rec.sha256})
     return relation_ids

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from neo4j import ManagedTransaction, unit_of_work
 
@@ -167,7 +167,7 @@ def _read_json(path: Path, fmt: str, max_chars: int) -> Iterator[IngestRow | str
         except ValueError as exc:
             yield str(exc)
             continue
-        yield IngestRow(rid, text, meta, where)
+        yield IngestRow(rid, cast(str, text), meta, where)  # text_problem refused all but a string
 
 
 def _read_texts(path: Path, max_chars: int) -> Iterator[IngestRow | str]:

@@ -124,13 +124,16 @@ def write_batch(client: GraphClient, run_id: str, worker: str, rows: BatchRows) 
         candidates = QuietRows(c for c in rows.candidates if c["id"] in used_candidates)
         with clock("candidates"):
             if candidates:
-                out.candidates_created = tx.run(texts["merge_candidate_concepts"], rows=candidates).single()["created"]
+                created = tx.run(texts["merge_candidate_concepts"], rows=candidates).single(strict=True)
+                out.candidates_created = created["created"]
         with clock("mentions"):
             if mentions:
-                out.mentions_created = tx.run(texts["merge_mentions"], rows=mentions, run_id=run_id).single()["created"]
+                created = tx.run(texts["merge_mentions"], rows=mentions, run_id=run_id).single(strict=True)
+                out.mentions_created = created["created"]
         with clock("links"):
             if links:
-                out.links_created = tx.run(texts["merge_links"], rows=links, run_id=run_id).single()["created"]
+                created = tx.run(texts["merge_links"], rows=links, run_id=run_id).single(strict=True)
+                out.links_created = created["created"]
         with clock("relation_mentions"):
             changed = [(r["fact_key"], r["extractor"])
                        for r in tx.run(texts["merge_relation_mentions"], rows=relations, run_id=run_id)]
@@ -145,7 +148,7 @@ def write_batch(client: GraphClient, run_id: str, worker: str, rows: BatchRows) 
             if facts:
                 out.facts_updated = recompute_record_evidence(tx, facts.values())
         with clock("done"):
-            done = tx.run(texts["mark_emrs_done"], rows=records, run_id=run_id).single()["done"]
+            done = tx.run(texts["mark_emrs_done"], rows=records, run_id=run_id).single(strict=True)["done"]
         if done != len(records):  # cannot happen while the locks are held; never report a record DONE wrongly
             raise RuntimeError(f"run {run_id}: {done} of {len(records)} locked records marked DONE")
         out.done_ids = [r["id"] for r in records] + already

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from extractor.plugin import ExtractionRecord, PluginOutputError, validate_result
+from extractor.plugin import ExtractionPlugin, ExtractionRecord, PluginOutputError, validate_result
 from extractor.plugins.merge import merge_ner_spans
 from graph.watch.facts import RecordFacts
 from graph.watch.plugins import StoredExtractor
@@ -32,7 +32,7 @@ class LoadedExtractor:
     """A stored extractor and its live plugin instance."""
 
     stored: StoredExtractor
-    plugin: Any
+    plugin: ExtractionPlugin
 
     @property
     def id(self) -> str:
@@ -64,7 +64,7 @@ def _call(loaded: LoadedExtractor, records: Sequence[ExtractionRecord], timings:
                                     f"results for {len(records)} records")
         checked = [validate_result(rec, res, loaded.stored.kind, known[i] if known else frozenset())
                    for i, (rec, res) in enumerate(zip(records, results, strict=True))]
-    except Exception as exc:  # noqa: BLE001 - any plugin failure becomes a named, per-record error
+    except Exception as exc:  # any plugin failure becomes a named, per-record error
         raise PluginFailure(loaded.id, exc) from exc
     finally:
         timings[loaded.id] = timings.get(loaded.id, 0.0) + time.perf_counter() - started

@@ -37,7 +37,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from extractor.plugin import KIND_ORDER
+from extractor.plugin import KIND_ORDER, ExtractionPlugin, PluginKind
+from extractor.plugins.context import PluginContext
 from extractor.plugins.registry import UnknownPluginError, build_plugin, find_spec, load_class
 from graph.db.connection import GraphClient
 
@@ -65,7 +66,7 @@ class StoredExtractor:
     id: str
     name: str
     version: str
-    kind: str
+    kind: PluginKind
     entry_point: str
     config: dict[str, Any]
     artifact_sha256: str | None
@@ -111,7 +112,7 @@ def get_extractor(client: GraphClient, extractor_id: str) -> StoredExtractor:
     raise PluginError(f"no extractor {extractor_id!r} is registered (medkg plugins list)")
 
 
-def tagger_config(model_dir: Path, client: GraphClient | None, **options: Any) -> dict[str, Any]:  # noqa: ANN401
+def tagger_config(model_dir: Path, client: GraphClient | None, **options: Any) -> dict[str, Any]:
     """The ``cbt-kg-tagger`` config for a checkpoint folder: KG vectors from the graph when it has the run.
 
     With KG fusion, the checkpoint's ``kg_run`` is looked up among the graph's embedding runs; when
@@ -140,7 +141,7 @@ def tagger_config(model_dir: Path, client: GraphClient | None, **options: Any) -
     return config
 
 
-def relation_config(model_dir: Path, **options: Any) -> dict[str, Any]:  # noqa: ANN401
+def relation_config(model_dir: Path, **options: Any) -> dict[str, Any]:
     """The ``entity-marker-relations`` config for a checkpoint folder.
 
     Unless ``precision`` is given, it is the checkpoint's measured validation precision
@@ -238,7 +239,7 @@ def register_defaults(client: GraphClient) -> list[StoredExtractor]:
     Raises:
         PluginError: A default plugin cannot be registered (not installed, a missing artifact).
     """
-    kinds = {e.kind for e in list_extractors(client)}
+    kinds: set[str] = {e.kind for e in list_extractors(client)}
     added = []
     for name in DEFAULT_PLUGINS:
         try:
@@ -269,7 +270,7 @@ def set_enabled(client: GraphClient, extractor_id: str, enabled: bool) -> Stored
     return StoredExtractor.from_row(rows[0])
 
 
-def load_plugin(extractor: StoredExtractor, context: Any) -> Any:  # noqa: ANN401 - PluginContext -> plugin
+def load_plugin(extractor: StoredExtractor, context: PluginContext | None) -> ExtractionPlugin:
     """An instance of a stored extractor, after checking its entry point and artifact.
 
     Raises:

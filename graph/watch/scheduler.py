@@ -37,12 +37,12 @@ class StderrHandler(logging.StreamHandler):
         super().__init__(sys.stderr)
 
     @property
-    def stream(self) -> Any:  # noqa: ANN401 - a text stream
+    def stream(self) -> Any:  # a text stream
         """The current ``sys.stderr``."""
         return sys.stderr
 
     @stream.setter
-    def stream(self, value: Any) -> None:  # noqa: ANN401
+    def stream(self, value: Any) -> None:
         pass
 
 
@@ -99,7 +99,7 @@ def run_scheduled(cycle: Callable[[], Any], stop: threading.Event, *, interval: 
             return
         try:
             cycle()
-        except Exception:  # noqa: BLE001 - a failed cycle is logged; the schedule goes on
+        except Exception:  # a failed cycle is logged; the schedule goes on
             log.exception("watcher cycle failed", extra={"event": "cycle_failed"})
         cycles += 1
 
@@ -114,7 +114,7 @@ def run_scheduled(cycle: Callable[[], Any], stop: threading.Event, *, interval: 
     return cycles
 
 
-def _now() -> Any:  # noqa: ANN401 - datetime
+def _now() -> Any:  # datetime
     from datetime import datetime
 
     return datetime.now().astimezone()

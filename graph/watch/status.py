@@ -43,7 +43,7 @@ class WatchStatus:
         return asdict(self)
 
 
-def _text(value: Any) -> str | None:  # noqa: ANN401 - a neo4j temporal or None
+def _text(value: Any) -> str | None:  # a neo4j temporal or None
     return str(value) if value is not None else None
 
 

@@ -23,6 +23,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import random
@@ -220,15 +221,15 @@ class Watcher:
         return result
 
     def _loop(self, extractors: list[LoadedExtractor], result: CycleResult, writer: ThreadPoolExecutor | None) -> None:
-        pending: Future | None = None
+        pending: Future[tuple[_Prepared, WriteOutcome | None]] | None = None
         empty_claims = 0
         while not self.stop.is_set():
             if self.config.max_batches is not None and result.batches >= self.config.max_batches:
                 break
             # one run id for every try: a claim whose commit went through before an outage is picked up again
             run_id = new_run_id()
-            claim = self._db("claiming", lambda run_id=run_id: claim_batch(self.client, self.config, result.extractors,
-                                                                          self.device, run_id=run_id), result)
+            claim = self._db("claiming", functools.partial(claim_batch, self.client, self.config, result.extractors,
+                                                           self.device, run_id=run_id), result)
             self._note_claim(claim, result)
             if not claim.records and claim.invalid:
                 continue  # the candidates were all malformed and are out of the queue now: claim again
@@ -304,8 +305,8 @@ class Watcher:
         if prep.rows is not None and prep.error is None:
             started = time.perf_counter()
             try:
-                outcome = self._db("writing facts", lambda: write_batch(self.client, prep.claim.run_id,
-                                                                        self.config.worker, prep.rows), waits)
+                outcome = self._db("writing facts", functools.partial(write_batch, self.client, prep.claim.run_id,
+                                                                      self.config.worker, prep.rows), waits)
             except (neo4j_errors.Neo4jError, ValueError, TypeError, RuntimeError) as exc:
                 prep.error = exc
             prep.timings["write"] = prep.timings.get("write", 0.0) + time.perf_counter() - started
@@ -386,7 +387,7 @@ class Watcher:
         for position, rec in enumerate(records):
             if self.stop.is_set():
                 rest = [{"id": r.id, "error": None, "retry_after_ms": 0, "uncount": 1} for r in records[position:]]
-                released += self._db("giving back", lambda rest=rest: release_records(self.client, run_id, rest),
+                released += self._db("giving back", functools.partial(release_records, self.client, run_id, rest),
                                      result)
                 break
             try:
@@ -394,8 +395,8 @@ class Watcher:
             except (PluginFailure, neo4j_errors.Neo4jError, ValueError, TypeError, RuntimeError) as exc:
                 message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, PluginFailure) else str(exc)
                 if rec.attempts >= self.config.max_attempts:
-                    rows = [{"id": rec.id, "error": message}]
-                    failed += self._db("failing a record", lambda rows=rows: fail_records(self.client, run_id, rows),
+                    rows: list[dict[str, Any]] = [{"id": rec.id, "error": message}]
+                    failed += self._db("failing a record", functools.partial(fail_records, self.client, run_id, rows),
                                        result)
                     result.failures.append({"id": rec.id, "error": message})
                     log.error("record %s FAILED after %d attempts: %s", rec.id, rec.attempts, message,
@@ -403,7 +404,7 @@ class Watcher:
                 else:
                     delay_ms = int(self.config.backoff(rec.attempts) * 1000)
                     rows = [{"id": rec.id, "error": message, "retry_after_ms": delay_ms, "uncount": 0}]
-                    released += self._db("giving back", lambda rows=rows: release_records(self.client, run_id, rows),
+                    released += self._db("giving back", functools.partial(release_records, self.client, run_id, rows),
                                          result)
                     log.warning("record %s failed attempt %d of %d (%s); retry in %.1f s", rec.id, rec.attempts,
                                 self.config.max_attempts, message, delay_ms / 1000,
@@ -411,12 +412,12 @@ class Watcher:
         return done, failed, released
 
 
-def _stored_key(stored: Any) -> tuple:  # noqa: ANN401 - StoredExtractor
+def _stored_key(stored: Any) -> tuple:  # StoredExtractor
     """What identifies a loaded plugin: a change in any part means building it again."""
     return (stored.id, json.dumps(stored.config, sort_keys=True), stored.artifact_sha256)
 
 
-def _uses_torch(stored: Any) -> bool:  # noqa: ANN401 - StoredExtractor
+def _uses_torch(stored: Any) -> bool:  # StoredExtractor
     from extractor.plugins.registry import UnknownPluginError, load_class
 
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from linker.registry import LazyRegistry
+from core.registry import LazyRegistry
 
 if TYPE_CHECKING:
     from linker.config import LinkerConfig
@@ -24,13 +24,13 @@ __all__ = ["REGISTRY", "StepFactory", "get_step", "register_step", "step_names"]
 
 StepFactory = Callable[["ConceptIndex", "LinkerConfig"], "LinkStep"]
 
-# (module, class) pairs: listing a step here imports nothing until a config asks for it.
+# "module:class" references: listing a step here imports nothing until a config asks for it.
 REGISTRY: LazyRegistry[StepFactory] = LazyRegistry("linker step", {
-    "exact": ("linker.steps.exact", "ExactStep"),
-    "alias": ("linker.steps.alias", "AliasStep"),
-    "normalized": ("linker.steps.normalized", "NormalizedStep"),
-    "fuzzy": ("linker.steps.fuzzy", "FuzzyStep"),
-    "vector": ("linker.steps.vector", "VectorStep"),
+    "exact": "linker.steps.exact:ExactStep",
+    "alias": "linker.steps.alias:AliasStep",
+    "normalized": "linker.steps.normalized:NormalizedStep",
+    "fuzzy": "linker.steps.fuzzy:FuzzyStep",
+    "vector": "linker.steps.vector:VectorStep",
 })
 register_step = REGISTRY.register
 step_names = REGISTRY.names

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from kge_toy import toy_triples  # noqa: E402
+from kge_toy import toy_triples
 
-from embeddings import KGEConfig  # noqa: E402
+from embeddings import KGEConfig
 
 TINY = {"dim": 4, "epochs": 6, "batch_size": 16, "seed": 3, "early_stopping": {"frequency": 3}}
 
@@ -21,7 +21,7 @@ def tiny_config() -> KGEConfig:
 
 
 @pytest.fixture(scope="session")
-def transe_result(triples, tiny_config):  # noqa: ANN001, ANN201
+def transe_result(triples, tiny_config):
     from embeddings import train_embeddings
 
     return train_embeddings(triples, tiny_config)

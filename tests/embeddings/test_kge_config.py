@@ -1,12 +1,11 @@
-"""Config, model registry and property names: bad input is refused before any work."""
+"""Config and model registry: bad input is refused before any work (property names: tests/graph/kge)."""
 
 from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
 
-from embeddings import KGEConfig, UnknownModelError, property_name, resolve_model
-from embeddings.registry import check_property_name
+from embeddings import KGEConfig, UnknownModelError, resolve_model
 
 
 @pytest.mark.parametrize("name", ["TransE", "transe", "TRANSE"])
@@ -31,19 +30,6 @@ def test_other_pykeen_models_resolve_by_name() -> None:
 def test_unknown_model_names_raise(name: str) -> None:
     with pytest.raises(UnknownModelError):
         resolve_model(name)
-
-
-def test_property_names() -> None:
-    assert property_name("TransE") == "kge_transe"
-    assert property_name("transr") == "kge_transr"
-    assert check_property_name("kge_custom_2") == "kge_custom_2"
-
-
-@pytest.mark.parametrize("prop", ["name", "kge-transe", "kge_", "kge_Trans", "kge_x`) DETACH DELETE (n",
-                                  "kge_x.y", "KGE_transe", "kge_1abc", 7])
-def test_invalid_property_names_raise(prop: object) -> None:
-    with pytest.raises(ValueError, match="not a valid embedding property name"):
-        check_property_name(prop)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("field, value", [("dim", 0), ("dim", -3), ("epochs", 0), ("learning_rate", 0.0),

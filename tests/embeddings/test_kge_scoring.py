@@ -14,7 +14,7 @@ from embeddings.train import _build
 from embeddings.triples import prepare_triples, split_triples
 
 
-def _model(name: str, triples: list[tuple[str, str, str]]):  # noqa: ANN202
+def _model(name: str, triples: list[tuple[str, str, str]]):
     config = KGEConfig(model=name, dim=5, seed=11)
     split = split_triples(prepare_triples(triples), config.split, config.seed)
     model, _, _ = _build(resolve_model(name), split, config)
@@ -93,7 +93,7 @@ def test_grouped_transr_scores_equal_pykeen_transr(triples: list[tuple[str, str,
     assert grouped.relation_representations[1]._embeddings.weight.grad is not None
 
 
-def _factory(split):  # noqa: ANN001, ANN202
+def _factory(split):
     from pykeen.triples import CoreTriplesFactory
 
     return CoreTriplesFactory(torch.as_tensor(split.train), num_entities=len(split.entities),

@@ -73,26 +73,26 @@ def tiny_config(**train: object) -> TaggerConfig:
 
 
 @pytest.fixture(scope="session")
-def tiny():  # noqa: ANN201
+def tiny():
     """The tiny config factory (hidden 16, window 16)."""
     return tiny_config
 
 
 @pytest.fixture(scope="session")
-def trained(tmp_path_factory: pytest.TempPathFactory, examples, concepts, kg):  # noqa: ANN001, ANN201
+def trained(tmp_path_factory: pytest.TempPathFactory, examples, concepts, kg):
     from extractor.train import train_tagger
 
     out = tmp_path_factory.mktemp("model")
-    result = train_tagger(tiny_config(), examples, out, concepts=concepts, kg=kg, progress=False)
+    result = train_tagger(tiny_config(), examples, out, concepts=concepts, kg=kg)
     return out, result
 
 
 @pytest.fixture(scope="session")
-def learned(tmp_path_factory: pytest.TempPathFactory, examples, concepts, kg):  # noqa: ANN001, ANN201
+def learned(tmp_path_factory: pytest.TempPathFactory, examples, concepts, kg):
     """A tiny tagger trained until it finds the training spans (tests that need predictions to compare)."""
     from extractor.train import train_tagger
 
     out = tmp_path_factory.mktemp("learned")
     train_tagger(tiny_config(epochs=25, dev_fraction=0.0, patience=25), examples, out, concepts=concepts, kg=kg,
-                 dev=examples, progress=False)
+                 dev=examples)
     return out

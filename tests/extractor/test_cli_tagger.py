@@ -1,7 +1,7 @@
 """The tagger commands of ``medkg`` (graph/cli/tagger.py) on files written here; no shared data needed."""
 
 import pytest
-from cli_helpers import one_json
+from cli_helpers import one_json, run_logged
 from typer.testing import CliRunner
 
 from extractor.data import write_ccks
@@ -103,3 +103,17 @@ def test_kge_vectors_from_a_triples_file(tmp_path):
     res = _cli("kge-vectors", "--model", "TransE", "--source", str(kg_file), "--format", "triples",
                "--learning-rate", "-1", "--out", str(out), "--json")
     assert res.exit_code == 2 and "learning_rate" in one_json(res.stdout)["error"]
+
+
+def test_training_progress_with_stderr_to_a_file(tmp_path, examples):
+    """``medkg train`` with stderr going to a file: plain progress lines, no carriage-return redraws."""
+    data = tmp_path / "train.txt"
+    write_ccks(examples, data)
+    _, _, text = run_logged(["train", "--train", str(data), "--out", str(tmp_path / "model"), "--no-kg", "--no-bioes",
+                             "--no-category", "--lstm-layers", "1", "--lstm-hidden", "16", "--epochs", "4",
+                             "--threads", "1", "--seed", "7"], tmp_path / "stderr.log",
+                            {"MEDKG_HOME": str(tmp_path / "home")})
+    lines = text.splitlines()
+    bars = [line for line in lines if line.startswith("training: ") and "(100%)" in line]
+    epochs = [line for line in lines if line.startswith("epoch ")]
+    assert len(bars) == len(epochs) >= 1, text  # each epoch: its bar's last line, then its summary

@@ -31,7 +31,7 @@ def test_majority_keeps_spans_most_members_agree_on():
 def test_members_must_agree_on_types_and_votes_in_range(tiny, tmp_path, examples):
     cfg = tiny(epochs=1)
     cfg = cfg.model_copy(update={"features": cfg.features.model_copy(update={"kg": False})})
-    train_tagger(cfg, examples, tmp_path / "a", progress=False)
+    train_tagger(cfg, examples, tmp_path / "a")
     tagger = load_tagger(tmp_path / "a", threads=None)
     with pytest.raises(ValueError, match="at least one"):
         VotingEnsemble([])
@@ -47,7 +47,7 @@ def test_cli_evaluates_an_ensemble_of_seeds(tiny, tmp_path, examples, concepts, 
     dirs = [learned]  # trained until it finds spans; two more seeds, trained less, disagree with it here and there
     for seed in (2, 3):
         cfg = tiny(epochs=12, seed=seed, dev_fraction=0.0, patience=12)
-        train_tagger(cfg, examples, tmp_path / f"s{seed}", concepts=concepts, kg=kg, dev=examples, progress=False)
+        train_tagger(cfg, examples, tmp_path / f"s{seed}", concepts=concepts, kg=kg, dev=examples)
         dirs.append(tmp_path / f"s{seed}")
     data = tmp_path / "gold.txt"
     write_ccks(examples, data)

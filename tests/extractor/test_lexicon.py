@@ -51,7 +51,7 @@ def test_training_folds_never_see_their_own_entities(examples):
 def test_lexicon_tagger_round_trip(tiny, tmp_path, examples, concepts, kg):
     cfg = tiny(epochs=2)
     cfg = cfg.model_copy(update={"features": cfg.features.model_copy(update={"lexicon": True, "lexicon_folds": 3})})
-    train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg, progress=False)
+    train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg)
     train, _ = split_dev(examples, cfg.train.dev_fraction, cfg.train.seed)
     stored = [tuple(e) for e in json.loads((tmp_path / "lexicon.json").read_text(encoding="utf-8"))]
     assert stored == lexicon_entries(train)  # the training split only, never the validation records

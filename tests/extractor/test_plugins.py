@@ -156,7 +156,7 @@ def test_validate_result_rejects_protocol_breaks() -> None:
 
 
 def test_gazetteer_reports_the_merged_kg_labels_when_its_type_map_names_them() -> None:
-    """The README's config for a graph with CMeKG: anatomy, operations, lab tests and imaging reported as such."""
+    """The config docs/kg-loading.md gives for a graph with CMeKG: anatomy, operations, lab tests, imaging kept."""
     concepts = [ConceptRecord("Anatomy:左肺", "Anatomy", "左肺"), ConceptRecord("Operation:胃癌根治术", "Operation",
                                                                            "胃癌根治术"),
                 ConceptRecord("LabTest:血常规", "LabTest", "血常规"), ConceptRecord("Disease:胃癌", "Disease", "胃癌")]

@@ -22,7 +22,7 @@ TINY = RecipeConfig(emb_steps=5, emb_seconds=30, word_dim=8, word_epochs=1, word
                     kge_epochs=2, kge_dim=8, cmekg=False, epochs=1, threads=1)
 
 
-def write_data(root: Path, examples) -> Path:  # noqa: ANN001
+def write_data(root: Path, examples) -> Path:
     for rel in _VOCAB_FILES:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
     names = {"Disease": ["胃癌", "高血压", "糖尿病"], "Drug": ["奥沙利铂", "胰岛素"], "Check": ["胸部CT"]}

@@ -49,7 +49,7 @@ class _Oracle:
     def __init__(self, sentences: list[Sentence]) -> None:
         self.spans = {s.text: list(ex.spans) for s, ex in zip(sentences, ner_examples(sentences)[0], strict=True)}
 
-    def predict(self, texts, batch_size=32, progress=False):  # noqa: ANN001, ANN201, ARG002
+    def predict(self, texts, batch_size=32, progress=None):
         return [self.spans[t] for t in texts]
 
 
@@ -60,7 +60,7 @@ class _GoldLabels:
         self.gold = {(s.id, t.subject, t.subject_type, t.object, t.object_type): t.predicate
                      for s in sentences for t in s.triples}
 
-    def predict(self, candidates, texts, batch_size=64):  # noqa: ANN001, ANN201, ARG002
+    def predict(self, candidates, texts, batch_size=64):
         return [self.gold.get((c.sentence_id, c.subject.text, c.subject.type, c.object.text, c.object.type), NONE)
                 for c in candidates]
 
@@ -99,7 +99,7 @@ def test_the_tagger_learns_cmeie_types(tmp_path, tiny):
     cfg = tiny(epochs=30, dev_fraction=0.0, patience=30)
     cfg = cfg.model_copy(update={"types": CMEIE_TYPES, "features": cfg.features.model_copy(
         update={"kg": False, "bioes": False, "category": False})})
-    train_tagger(cfg, examples, tmp_path, dev=examples, progress=False)
+    train_tagger(cfg, examples, tmp_path, dev=examples)
     tagger = load_tagger(tmp_path, threads=None)
     assert tagger.config.types == CMEIE_TYPES
     predicted = tagger.predict([s.text for s in sentences])

@@ -64,7 +64,7 @@ def test_evaluate_relations_command(data_dir: Path, tmp_path: Path, monkeypatch:
 
 
 @pytest.mark.data
-def test_end_to_end_on_predicted_entities(data_dir: Path, tmp_path: Path, tiny, trained) -> None:  # noqa: ANN001
+def test_end_to_end_on_predicted_entities(data_dir: Path, tmp_path: Path, tiny, trained) -> None:
     """A tagger with CMeIE's types (tiny, a slice of the train split) feeds the CBLUE-style scorer."""
     import torch
 
@@ -79,7 +79,7 @@ def test_end_to_end_on_predicted_entities(data_dir: Path, tmp_path: Path, tiny, 
     cfg = tiny(epochs=2, dev_fraction=0.0)
     cfg = cfg.model_copy(update={"types": CMEIE_TYPES, "features": cfg.features.model_copy(
         update={"kg": False, "bioes": False, "category": False})})
-    train_tagger(cfg, examples, tmp_path / "ner", dev=examples[:30], progress=False)
+    train_tagger(cfg, examples, tmp_path / "ner", dev=examples[:30])
     report = evaluate_relations(data_dir, None, None, ner_model=tmp_path / "ner")
     e2e = report["cmeie_test_predicted_entities"]
     gold = sum(len(t) for t in gold_triples(split["test"]).values())  # 2,003 distinct of 2,006 listed

@@ -95,7 +95,7 @@ def test_tagger_with_softlexicon_trains_saves_and_predicts_the_same(tiny, tmp_pa
     cfg = cfg.model_copy(update={"features": cfg.features.model_copy(update={"softlexicon": True, "softlexicon_k": 2})})
     with pytest.raises(ValueError, match="word lexicon"):
         build_tagger(cfg, CharVocab.build(["胃"]), CharVocab.build(["胃"], bigrams=True))
-    train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg, progress=False, word_lexicon=lex)
+    train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg, word_lexicon=lex)
     assert (tmp_path / "word_lexicon.npz").is_file()
     tagger = load_tagger(tmp_path, threads=None)
     assert tagger.word_lexicon is not None and tagger.word_lexicon.words == lex.words

@@ -36,7 +36,7 @@ def test_train_save_load_predict_round_trip(trained, examples):
 
 def test_learns_the_training_data(tiny, tmp_path, examples, concepts, kg):
     cfg = tiny(epochs=25, dev_fraction=0.0, patience=25)
-    train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg, dev=examples, progress=False)
+    train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg, dev=examples)
     result = evaluate_tagger(load_tagger(tmp_path, threads=None), examples)
     assert result.report.micro.f1 > 0.6
 
@@ -157,7 +157,7 @@ def test_kg_lookup_passed_in(trained, examples):
     assert torch.allclose(fused[0][:2], fused[1][:2]) and torch.allclose(fused[0][:2], fused[2][:2])  # not elsewhere
 
 
-def _fused(tagger, text):  # noqa: ANN001, ANN202
+def _fused(tagger, text):
     """The fused per-character input of one short text (encoder + KG + features), as the BiLSTM gets it."""
     from extractor.batching import collate
 
@@ -171,9 +171,8 @@ def _fused(tagger, text):  # noqa: ANN001, ANN202
 
 def test_resume_continues(tiny, tmp_path, examples, concepts, kg):
     cfg = tiny(epochs=1)
-    train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg, progress=False)
-    result = train_tagger(tiny(epochs=2), examples, tmp_path, concepts=concepts, kg=kg, resume=True,
-                          progress=False)
+    train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg)
+    result = train_tagger(tiny(epochs=2), examples, tmp_path, concepts=concepts, kg=kg, resume=True)
     assert [h["epoch"] for h in result.history] == [1, 2]
 
 
@@ -188,7 +187,7 @@ def test_each_feature_switches_off(tiny, tmp_path, examples, concepts, kg, switc
 
     cfg = tiny(epochs=1)
     cfg = cfg.model_copy(update={"features": cfg.features.model_copy(update={switch: False})})
-    train_tagger(cfg, examples[:6], tmp_path, concepts=concepts, kg=kg, progress=False)
+    train_tagger(cfg, examples[:6], tmp_path, concepts=concepts, kg=kg)
     assert isinstance(load_tagger(tmp_path, threads=None).predict(["胃癌"])[0], list)
     saved = json.loads((tmp_path / "config.json").read_text())["config"]["features"]
     assert saved[switch] is False and all(v for k, v in saved.items() if k in SWITCHED and k != switch)
@@ -203,7 +202,7 @@ def test_each_feature_switches_off(tiny, tmp_path, examples, concepts, kg, switc
 def test_bio_scheme(tiny, tmp_path, examples, concepts, kg):
     cfg = tiny(epochs=1)
     cfg = cfg.model_copy(update={"head": cfg.head.model_copy(update={"scheme": "BIO"})})
-    train_tagger(cfg, examples[:6], tmp_path, concepts=concepts, kg=kg, progress=False)
+    train_tagger(cfg, examples[:6], tmp_path, concepts=concepts, kg=kg)
     tagger = load_tagger(tmp_path, threads=None)
     assert all(isinstance(s, Span) for s in tagger.predict(["胃癌术后"])[0])
     labels = label_list(cfg.types, "BIO")

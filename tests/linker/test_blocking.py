@@ -53,7 +53,7 @@ def test_fuzzy_never_scores_all_names(counting: type[CountingScorer]) -> None:
     assert sum(counting.calls) < len(names)
 
 
-def test_lookup_hits_skip_fuzzy_scoring(counting: type[CountingScorer], records) -> None:  # noqa: ANN001
+def test_lookup_hits_skip_fuzzy_scoring(counting: type[CountingScorer], records) -> None:
     linker = Linker(records, LinkerConfig(fuzzy=FuzzyConfig(scorer="counting")))
     linker.link("胰腺炎", type="Disease")
     linker.link("爱若华", type="Drug")

@@ -30,7 +30,7 @@ def ccks_records() -> list[CcksRecord]:
     return [CcksRecord(text, tuple(ents))]
 
 
-def test_same_seed_same_set_regardless_of_input_order(records) -> None:  # noqa: ANN001
+def test_same_seed_same_set_regardless_of_input_order(records) -> None:
     a = build_evalset(records, ccks_records(), SMALL)
     shuffled = list(records)
     random.Random(3).shuffle(shuffled)
@@ -40,13 +40,13 @@ def test_same_seed_same_set_regardless_of_input_order(records) -> None:  # noqa:
     assert [r.id for r in a.index_records] == [r.id for r in b.index_records]
 
 
-def test_different_seed_different_set(records) -> None:  # noqa: ANN001
+def test_different_seed_different_set(records) -> None:
     a = build_evalset(records, (), SMALL)
     b = build_evalset(records, (), SMALL.model_copy(update={"seed": 8}))
     assert a.examples != b.examples
 
 
-def test_contents_sources_and_splits(records) -> None:  # noqa: ANN001
+def test_contents_sources_and_splits(records) -> None:
     evalset = build_evalset(records, ccks_records(), SMALL)
     sources = {e.source for e in evalset.examples}
     assert sources == {"kg_perturbed", "kg_nil", "ccks", "ccks_nil"}
@@ -66,7 +66,7 @@ def test_contents_sources_and_splits(records) -> None:  # noqa: ANN001
     assert len(evalset.split("dev")) + len(evalset.split("test")) == len(evalset.examples)
 
 
-def test_nil_examples_have_no_lookup_match(records) -> None:  # noqa: ANN001
+def test_nil_examples_have_no_lookup_match(records) -> None:
     evalset = build_evalset(records, (), SMALL)
     lookups = LinkerConfig(steps=("exact", "alias", "normalized"), nil_threshold=0)
     probe = Linker(evalset.index_records, lookups)
@@ -90,7 +90,7 @@ def test_perturbations() -> None:
         perturb("胃炎", "nope", rng, "Disease")
 
 
-def test_calibrate_and_evaluate(records) -> None:  # noqa: ANN001
+def test_calibrate_and_evaluate(records) -> None:
     evalset = build_evalset(records, ccks_records(), SMALL)
     linker = Linker(evalset.index_records)
     cal = calibrate(linker, evalset.examples, grid=[0.5, 0.6, 0.7, 0.8, 0.9])

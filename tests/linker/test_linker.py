@@ -155,7 +155,7 @@ def test_chain_stops_at_accept_score(index: ConceptIndex) -> None:
         def __init__(self, index: ConceptIndex, config: LinkerConfig) -> None:
             pass
 
-        def run(self, query, candidates):  # noqa: ANN001, ANN201
+        def run(self, query, candidates):
             seen.append(query.mention)
             return candidates
 
@@ -220,7 +220,7 @@ def test_index_rejects_duplicate_ids() -> None:
         ConceptRecord("Disease:x", "Disease", " ")
 
 
-def test_extra_alias_table(tmp_path, records) -> None:  # noqa: ANN001
+def test_extra_alias_table(tmp_path, records) -> None:
     table = tmp_path / "aliases.tsv"
     table.write_text("# local shorthand\n胰炎\t胰腺炎\tDisease\n不存在\t没有这个\t\n", encoding="utf-8")
     index = ConceptIndex.build(records, IndexConfig(alias_tables=(table,), curated_aliases=False))

@@ -38,7 +38,7 @@ class OddSymptom:
     kind: ClassVar[str] = "ner"
     Config = NoConfig
 
-    def __init__(self, config: NoConfig, context: Any = None) -> None:  # noqa: ANN401
+    def __init__(self, config: NoConfig, context: Any = None) -> None:
         self.settings = config
 
     @classmethod

@@ -23,11 +23,11 @@ from graph.watch.plugins import register_plugin
 ANY = {"certainty": "any", "experiencer": "any", "temporality": "any"}
 
 
-def run(client: GraphClient, name: str, **params: Any) -> QueryResult:  # noqa: ANN401
+def run(client: GraphClient, name: str, **params: Any) -> QueryResult:
     return run_library_query(client, name, params)
 
 
-def records_of(client: GraphClient, disease: str, **params: Any) -> int:  # noqa: ANN401
+def records_of(client: GraphClient, disease: str, **params: Any) -> int:
     rows = run(client, "diseases_by_records", limit=100, **params).rows
     return next((r["records"] for r in rows if r["disease"] == disease), 0)
 
@@ -117,7 +117,7 @@ def test_a_graph_processed_before_assertion_says_unknown_until_reprocessed(clien
     page = Path(write_report(client, tmp_path / "report").path).read_text(encoding="utf-8")
     assert f"{result.unasserted:,} mentions have no assertion" in page
 
-    # the README's re-processing: store the assertion plugin, requeue the DONE records, one watcher cycle
+    # docs/analysts.md's re-processing: store the assertion plugin, requeue the DONE records, one watcher cycle
     register_plugin(client, "context-assertion", enable=True)
     assert requeue_records(client, "DONE", None)["requeued"] == 10
     assert watch_once(client) == 10

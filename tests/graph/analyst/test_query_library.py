@@ -100,7 +100,7 @@ def test_parameters_are_validated_against_the_header():
 def test_library_queries_on_a_processed_graph(analysed: GraphClient):
     client = analysed
 
-    def rows(name: str, **params: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+    def rows(name: str, **params: Any) -> list[dict[str, Any]]:
         result = run_library_query(client, name, params)
         assert result.columns == list(get_spec(name).columns) and not result.truncated
         return result.rows

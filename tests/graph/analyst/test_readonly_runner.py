@@ -22,7 +22,7 @@ from graph.db.server import LocalNeo4j, free_port
 class _Recorder(http.server.BaseHTTPRequestHandler):
     hits: list[str] = []
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:  # the stdlib's name
         type(self).hits.append(self.path)
         body = b"a,b\n1,2\n"
         self.send_response(200)

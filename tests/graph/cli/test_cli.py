@@ -93,7 +93,7 @@ def test_demo_runs_on_the_configured_server(client: GraphClient, neo4j_env: Conn
 
 
 def test_demo_asks_before_writing_next_to_other_data(client: GraphClient, neo4j_env: ConnectionInfo,
-                                                     sample_dir: Path, monkeypatch) -> None:  # noqa: ANN001
+                                                     sample_dir: Path, monkeypatch) -> None:
     code, _ = invoke_json("kg", "load", str(sample_dir / "kg.tsv"), "--format", "triples", "--source", "mine")
     assert code == 0
     nodes = client.read("internal/dump_graph_nodes")
@@ -114,7 +114,7 @@ def test_db_init_applies_schema(client: GraphClient, neo4j_env: ConnectionInfo) 
     assert code == 0 and payload["statements"] >= 12
 
 
-def test_db_status_of_a_stopped_server(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+def test_db_status_of_a_stopped_server(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MEDKG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("MEDKG_NEO4J_PORT", "7999")
     code, payload = invoke_json("db", "status")

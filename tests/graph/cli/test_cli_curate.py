@@ -159,3 +159,49 @@ def test_curate_commands(forum: GraphClient) -> None:
     ]:
         code, error = invoke_json(*args)
         assert code == 2 and message in error["error"], (args, error)
+
+
+def test_the_actor_defaults_to_the_operating_system_user(forum: GraphClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --actor the audit log records the operating-system user, as git records its author; --actor wins."""
+    import getpass
+
+    monkeypatch.setenv("LOGNAME", "dr.zhao")  # the first variable getpass.getuser() reads
+    assert getpass.getuser() == "dr.zhao"
+    code, pruned = invoke_json("curate", "prune", "--below", "0.5", "--reason", "forum source", "--apply", "--yes")
+    assert code == 0 and pruned["pruned"] == 2
+    code, restored = invoke_json("curate", "restore", pruned["action_id"])
+    assert code == 0 and restored["restored"] == 2
+    with forum.session() as session:  # a candidate concept for a merge
+        session.run("CREATE (:Concept:Symptom {id: 'candidate:Symptom:耳朵嗡嗡', name: '耳朵嗡嗡', "
+                    "status: 'candidate'})").consume()
+    code, merged = invoke_json("curate", "merge", "candidate:Symptom:耳朵嗡嗡", "--into", "Symptom:耳鸣", "--reason",
+                               "same finding")
+    assert code == 0 and merged["alias"] == "耳朵嗡嗡"
+    code, again = invoke_json("curate", "restore", merged["action_id"], "--actor", "dr.li")
+    assert code == 0
+    code, log = invoke_json("curate", "log")
+    assert code == 0 and [(a["kind"], a["actor"]) for a in log["actions"]] == [
+        ("restore", "dr.li"), ("merge", "dr.zhao"), ("restore", "dr.zhao"), ("prune", "dr.zhao")]
+    shown = runner.invoke(app, ["curate", "prune", "--below", "0.5", "--reason", "again", "--apply", "--yes"])
+    assert shown.exit_code == 0 and "undo with: medkg curate restore prune-" in shown.stdout
+    assert "--actor NAME" not in shown.stdout
+
+
+def test_no_operating_system_user_asks_for_actor(forum: GraphClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pwd
+
+    pruned = prune(forum, PruneCriteria(below=0.5), actor="dr.li", reason="forum source", apply=True, confirm=True)
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_account(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", no_account)  # a container running as a user id without an account
+    code, error = invoke_json("curate", "restore", pruned.action_id)
+    assert code == 2
+    assert "cannot tell who is curating: the operating-system user is unknown" in error["error"]
+    assert "pass --actor NAME" in error["error"]
+    assert [a["kind"] for a in forum.read("curator/list_actions", limit=10)] == ["prune"]  # nothing written
+    code, restored = invoke_json("curate", "restore", pruned.action_id, "--actor", "dr.wang")
+    assert code == 0 and restored["restored"] == 2

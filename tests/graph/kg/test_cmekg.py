@@ -225,6 +225,15 @@ def test_malformed_subject_names_subject_and_predicate(client: GraphClient, tmp_
     assert graph_stats(client).relationships == {"HAS_SYMPTOM": 1}
 
 
+def test_zero_width_space_in_a_subject_and_an_object(client: GraphClient, tmp_path: Path) -> None:
+    data = {"二甲双胍\u200b": {"适应症": ["糖尿病"], "成份": ["盐酸\u200b二甲双胍"]}}
+    path = write_pickle(tmp_path / "cmekg.pkl", data)
+    result = load_kg(client, path, UNPINNED)
+    assert (result.units_read, result.units_skipped, result.names_cleaned) == (1, 0, 2)
+    assert edge(client, "Drug:二甲双胍", "HAS_INGREDIENT", "Drug:盐酸二甲双胍") is not None
+    assert edge(client, "Disease:糖尿病", "TREATED_WITH", "Drug:二甲双胍") is not None
+
+
 def test_not_a_dict_or_not_a_pickle(client: GraphClient, tmp_path: Path) -> None:
     path = write_pickle(tmp_path / "list.pkl", [["糖尿病"]])
     with pytest.raises(KGLoadError, match=r"list\.pkl:top level: expected a dict of subjects"):
@@ -292,9 +301,9 @@ def _real_pickle() -> Path:
 
 @pytest.mark.slow
 def test_real_cmekg_parses() -> None:
-    """PyCMeKG 0.2.5's pickle, parsed only (a full load is the benchmark's job)."""
+    """PyCMeKG 0.2.5's pickle, parsed only (a full load is the benchmark's job), without --skip-invalid."""
     path = _real_pickle()
-    parsed = parse_kg(path, LoadConfig(format="cmekg", skip_invalid=True))
+    parsed = parse_kg(path, LoadConfig(format="cmekg"))
     summary = parsed.summary
     assert summary["pinned"] is True and summary["sha256"] == CMEKG_SHA256
     assert (summary["subjects"], summary["facts"]) == (27_403, 967_409)
@@ -302,8 +311,10 @@ def test_real_cmekg_parses() -> None:
     assert typed + summary["untyped_subjects"] + len(parsed.errors) == 27_403
     assert typed >= 0.99 * 27_403 and summary["mixed_subjects"] < 100
     assert summary["subject_types"]["Drug"] > 19_000 and summary["subject_types"]["Disease"] > 6_000
-    # one drug lists an ingredient with a zero-width space: skipped under skip_invalid, named otherwise
-    assert len(parsed.errors) == 1 and "field '成份': name contains control characters" in str(parsed.errors[0])
+    assert parsed.errors == []
+    # one drug (舒眠胶囊) lists an ingredient with a zero-width space: removed and counted, the file needs no
+    # --skip-invalid (its 性状 holds one too, a skipped predicate)
+    assert parsed.names_cleaned == 1 and "Drug:白芍（炒）" in parsed.concepts
     labels = collections.Counter(c.label for c in parsed.concepts.values())
     assert {"Anatomy", "Operation", "LabTest", "ImagingExam"} <= set(labels)
     assert len(parsed.triples) > 600_000

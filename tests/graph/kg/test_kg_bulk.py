@@ -81,7 +81,7 @@ def test_bulk_load_builds_the_graph_the_merge_path_builds(private_server, source
     merged = dump(client)
     bars: dict[str, int] = {}
 
-    def progress(description: str, total: int):  # noqa: ANN202
+    def progress(description: str, total: int):
         bars[description] = 0
         return lambda n: bars.__setitem__(description, bars[description] + n)
 

@@ -7,8 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_json
+from typer.testing import CliRunner
 
-from graph.db.connection import GraphClient
+from graph.cli import app
+from graph.db.connection import ConnectionInfo, GraphClient
 from graph.kg.loader import KGLoadError, LoadConfig, load_kg
 from graph.kg.stats import graph_stats
 
@@ -167,6 +170,35 @@ def test_hostile_names_are_data(client: GraphClient, tmp_path: Path) -> None:
         node = concept(client, f"Disease:{name}")
         assert node is not None and node["name"] == name
     assert graph_stats(client).labels["Disease"] == len(names)
+
+
+def test_zero_width_characters_leave_names_and_are_counted(client: GraphClient, neo4j_env: ConnectionInfo,
+                                                           tmp_path: Path) -> None:
+    """A zero-width space or word joiner in a name is removed, the load goes on, the summary counts it."""
+    path = tmp_path / "kg.tsv"
+    path.write_text("糖尿病\tDisease\tHAS_SYMPTOM\t多\u200b饮\tSymptom\n"
+                    "高血压\u2060\tDisease\tHAS_SYMPTOM\t多饮\tSymptom\n", encoding="utf-8")
+    loaded = CliRunner().invoke(app, ["kg", "load", str(path), "--format", "triples", "--json"])
+    assert loaded.exit_code == 0, loaded.output
+    result = one_json(loaded.stdout)
+    assert (result["units_read"], result["units_skipped"], result["names_cleaned"]) == (2, 0, 2)
+    assert result["concepts"] == {"Disease": 2, "Symptom": 1}  # 多饮 with and without U+200B is one concept
+    assert rel(client, "Disease:糖尿病", "HAS_SYMPTOM", "Symptom:多饮") is not None
+    assert rel(client, "Disease:高血压", "HAS_SYMPTOM", "Symptom:多饮") is not None
+    assert concept(client, "Symptom:多饮")["name"] == "多饮"
+    table = CliRunner().invoke(app, ["kg", "load", str(path), "--format", "triples"])
+    assert table.exit_code == 0 and "names cleaned" in table.stdout
+
+
+def test_zero_width_space_in_an_xywy_name(client: GraphClient, tmp_path: Path) -> None:
+    record = _xywy_record("百日咳")
+    record["symptom_data"] = {"symptoms": ["咳\u200b嗽", "\ufeff发热"], "symptom_detail": []}
+    path = tmp_path / "medical_1.json"
+    path.write_text(json.dumps({"0": record}, ensure_ascii=False), encoding="utf-8")
+    result = load_kg(client, path, LoadConfig(format="xywy"))
+    assert (result.units_read, result.units_skipped, result.names_cleaned) == (1, 0, 2)
+    assert rel(client, "Disease:百日咳", "HAS_SYMPTOM", "Symptom:咳嗽") is not None
+    assert rel(client, "Disease:百日咳", "HAS_SYMPTOM", "Symptom:发热") is not None
 
 
 @pytest.mark.parametrize(("content", "line", "fragment"), [

@@ -81,7 +81,7 @@ class FailingSecondRelationshipBatch(GraphClient):
     """
 
     def write_batches(self, name: str, rows: Iterable[dict[str, Any]], *, batch_size: int,
-                      **kwargs: Any) -> WriteTotals:  # noqa: ANN401
+                      **kwargs: Any) -> WriteTotals:
         if name != "internal/merge_relationships":
             return super().write_batches(name, rows, batch_size=batch_size, **kwargs)
         planted = list(rows)
@@ -91,7 +91,7 @@ class FailingSecondRelationshipBatch(GraphClient):
         return super().write_batches(name, planted, batch_size=batch_size, **kwargs)
 
 
-def test_load_kg_with_a_failing_relationship_batch(client: GraphClient, neo4j_info, tmp_path: Path) -> None:  # noqa: ANN001
+def test_load_kg_with_a_failing_relationship_batch(client: GraphClient, neo4j_info, tmp_path: Path) -> None:
     path = tmp_path / "kg.tsv"
     path.write_text("".join(f"病{i}\tDisease\tHAS_SYMPTOM\t症{i}\tSymptom\n" for i in range(6)), encoding="utf-8")
     with FailingSecondRelationshipBatch(neo4j_info.uri, (neo4j_info.username, neo4j_info.password),
@@ -110,6 +110,7 @@ def test_load_kg_with_a_failing_relationship_batch(client: GraphClient, neo4j_in
     ("长" * 201, "name is 201 characters long (limit 200)"),
     ("头\x07痛", "name contains control characters"),
     ("头\x00痛", "name contains control characters"),
+    ("头\u00ad痛", "name contains control characters"),  # only zero-width format characters are removed
 ])
 def test_bad_names_name_the_reason(client: GraphClient, tmp_path: Path, name: str, reason: str) -> None:
     path = tmp_path / "kg.tsv"

@@ -9,17 +9,17 @@ import pytest
 from cli_helpers import one_json
 from typer.testing import CliRunner
 
-from embeddings import KGEConfig, UnknownModelError  # noqa: E402
-from graph.cli import app  # noqa: E402
-from graph.db.connection import ConnectionInfo, GraphClient  # noqa: E402
-from graph.db.queries import used_queries  # noqa: E402
-from graph.kg.loader import LoadConfig, load_kg  # noqa: E402
-from graph.kg.model import static_relationship_type  # noqa: E402
-from graph.kge.index import vector_index  # noqa: E402
-from graph.kge.refresh import FoldInUnsupportedError, refresh_embeddings  # noqa: E402
-from graph.kge.search import ConceptNotFoundError, find_neighbours  # noqa: E402
-from graph.kge.store import EmbeddingStoreError, PropertyNames, StoreConfig, list_runs, live_run  # noqa: E402
-from graph.kge.workflow import train_graph_embeddings  # noqa: E402
+from embeddings import KGEConfig, UnknownModelError
+from graph.cli import app
+from graph.db.connection import ConnectionInfo, GraphClient
+from graph.db.queries import used_queries
+from graph.kg.loader import LoadConfig, load_kg
+from graph.kg.model import static_relationship_type
+from graph.kge.index import vector_index
+from graph.kge.refresh import FoldInUnsupportedError, refresh_embeddings
+from graph.kge.search import ConceptNotFoundError, find_neighbours
+from graph.kge.store import EmbeddingStoreError, PropertyNames, StoreConfig, list_runs, live_run
+from graph.kge.workflow import train_graph_embeddings
 
 TINY = {"dim": 4, "epochs": 4, "batch_size": 32, "seed": 7, "early_stopping": {"frequency": 2}}
 NAMES = PropertyNames("kge_transe")
@@ -194,7 +194,7 @@ def test_failed_write_back_leaves_the_live_run_untouched(sample_graph: GraphClie
     good = train_graph_embeddings(sample_graph, tiny())
     before = vectors(sample_graph)
 
-    def exploding(description: str, total: int):  # noqa: ANN202 - a progress factory that fails mid-write
+    def exploding(description: str, total: int):  # a progress factory that fails mid-write
         calls = []
 
         def advance(n: int) -> None:

@@ -38,7 +38,7 @@ def add_records(client: GraphClient, records: dict[str, str]) -> None:
             session.run("CREATE (:EMR {id: $id, text: $text})", id=rid, text=text).consume()
 
 
-def cycle(client: GraphClient, **options: Any) -> Any:  # noqa: ANN401
+def cycle(client: GraphClient, **options: Any) -> Any:
     result = run_watcher_once(client, WatchConfig(**(FAST | options)))
     assert result.failed == 0, result.failures
     return result
@@ -146,7 +146,7 @@ class EveryPair:
     kind: ClassVar[str] = "relation"
     Config = NoConfig
 
-    def __init__(self, config: NoConfig, context: Any = None) -> None:  # noqa: ANN401
+    def __init__(self, config: NoConfig, context: Any = None) -> None:
         self.settings = config
 
     @classmethod

@@ -28,7 +28,7 @@ def test_ccks_sample_creates_new_records(client: GraphClient) -> None:
     assert all(r["sha"] == text_sha256(r["text"]) for r in found)
 
 
-def test_same_id_same_text_changes_nothing(client: GraphClient, write_jsonl) -> None:  # noqa: ANN001
+def test_same_id_same_text_changes_nothing(client: GraphClient, write_jsonl) -> None:
     path = write_jsonl([{"id": "a", "text": "患者胃痛。", "meta": {"ward": "3A"}}, {"id": 7, "text": "咳嗽。"}])
     first = ingest_path(client, path)
     assert (first.created, first.unchanged) == (2, 0)
@@ -40,7 +40,7 @@ def test_same_id_same_text_changes_nothing(client: GraphClient, write_jsonl) -> 
     assert json.loads(after[1]["props"]["meta"]) == {"ward": "3A"}
 
 
-def test_changed_text_is_refused_unless_replace(client: GraphClient, write_jsonl) -> None:  # noqa: ANN001
+def test_changed_text_is_refused_unless_replace(client: GraphClient, write_jsonl) -> None:
     ingest_path(client, write_jsonl([{"id": "a", "text": "患者胃痛。"}, {"id": "b", "text": "咳嗽。"}]))
     with client.session() as session:  # as if the watcher had processed it
         session.run("MATCH (e:EMR {id: 'a'}) SET e.status = 'DONE', e.attempts = 1").consume()
@@ -56,7 +56,7 @@ def test_changed_text_is_refused_unless_replace(client: GraphClient, write_jsonl
     assert a == {"text": new, "status": "NEW", "attempts": 0, "revision": 2, "sha": text_sha256(new)}
 
 
-def test_bad_lines_name_file_line_and_field(client: GraphClient, write_jsonl) -> None:  # noqa: ANN001
+def test_bad_lines_name_file_line_and_field(client: GraphClient, write_jsonl) -> None:
     path = write_jsonl([
         {"id": "ok", "text": "胃痛。"},
         "{not json",
@@ -111,7 +111,7 @@ def test_gbk_and_binary_lines_are_named_with_line_and_byte(client: GraphClient, 
     assert skipped.created == 2 and len(skipped.skipped) == 2
 
 
-def test_long_id_and_json_errors_name_the_field_plainly(client: GraphClient, write_jsonl) -> None:  # noqa: ANN001
+def test_long_id_and_json_errors_name_the_field_plainly(client: GraphClient, write_jsonl) -> None:
     path = write_jsonl([{"id": "x" * 10_000, "text": "胃痛。"}, '{"id": "a", "text": "unterminated'])
     with pytest.raises(IngestError) as info:
         ingest_path(client, path)

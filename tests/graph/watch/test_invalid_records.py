@@ -16,7 +16,7 @@ FAST = {"device": "cpu", "backoff_seconds": 0.0}
 GOOD = {f"good-{i}": f"患者{i}诊断糖尿病，予二甲双胍。" for i in range(6)} | {"42": "高血压病。"}
 
 
-def create(client: GraphClient, cypher: str, **params: Any) -> None:  # noqa: ANN401
+def create(client: GraphClient, cypher: str, **params: Any) -> None:
     """Write the way an outside client would (ad-hoc Cypher, tests only)."""
     with client.session() as session:
         session.run(cypher, params).consume()

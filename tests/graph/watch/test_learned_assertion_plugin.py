@@ -65,7 +65,7 @@ def _record(text: str = RECORD) -> ExtractionRecord:
     return ExtractionRecord("r", text, tuple(sorted(spans, key=lambda s: s.start)))
 
 
-def _asserted(plugin: Any, record: ExtractionRecord) -> dict[str, Assertion]:  # noqa: ANN401
+def _asserted(plugin: Any, record: ExtractionRecord) -> dict[str, Assertion]:
     result = validate_result(record, plugin.extract([record])[0], "assertion", frozenset(s.key for s in record.spans))
     return {record.text[a.span[0]:a.span[1]]: a.assertion for a in result.assertions}
 
@@ -123,7 +123,7 @@ def test_the_config_is_closed_and_resolves_the_folder(models: dict[str, Path], m
 # --- the artifact -----------------------------------------------------------------------------------------------
 
 
-def _digest(folder: Path, **options: Any) -> str:  # noqa: ANN401
+def _digest(folder: Path, **options: Any) -> str:
     return LearnedAssertionPlugin.artifact_sha256(LearnedAssertionConfig(model=str(folder), **options))
 
 

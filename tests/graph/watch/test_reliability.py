@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[3]
 SAMPLE = [json.loads(line)["originalText"] for line in (REPO / "data/sample/emr.jsonl").read_text("utf-8").splitlines()]
 
 
-def report(name: str, **figures: Any) -> None:  # noqa: ANN401
+def report(name: str, **figures: Any) -> None:
     print("RELIABILITY " + json.dumps({"test": name, **figures}, ensure_ascii=False))
 
 

@@ -55,7 +55,7 @@ def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, KgVector
                           train=TrainConfig(epochs=2, batch_size=8, lr_encoder=0.02, lr_head=0.02, dev_fraction=0.2,
                                             patience=2, threads=1))
     out = tmp_path_factory.mktemp("tagger")
-    train_tagger(config, _examples(), out, concepts=CONCEPTS, kg=kg, progress=False)
+    train_tagger(config, _examples(), out, concepts=CONCEPTS, kg=kg)
     return out, kg
 
 

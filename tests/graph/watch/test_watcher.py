@@ -52,7 +52,7 @@ class PluginClass:
     def __init__(self, cls: type) -> None:
         self.spec = register_class(cls)
 
-    def __enter__(self) -> Any:  # noqa: ANN401
+    def __enter__(self) -> Any:
         return self.spec
 
     def __exit__(self, *exc: object) -> None:
@@ -179,7 +179,7 @@ class FixedNER:
 
     Config = NoConfig
 
-    def __init__(self, config: NoConfig, context: Any = None) -> None:  # noqa: ANN401
+    def __init__(self, config: NoConfig, context: Any = None) -> None:
         self.settings = config
 
     @classmethod
@@ -239,7 +239,7 @@ class PoisonNER:
     Config = NoConfig
     config: ClassVar[dict] = {}
 
-    def __init__(self, config: NoConfig, context: Any = None) -> None:  # noqa: ANN401
+    def __init__(self, config: NoConfig, context: Any = None) -> None:
         self.settings = config
 
     @classmethod
@@ -344,7 +344,7 @@ def test_a_claim_whose_answer_is_lost_in_an_outage_is_not_orphaned(watch_graph: 
     add_records(client, {f"r{i:02d}": f"第{i}例：糖尿病伴多尿，予二甲双胍。" for i in range(6)})
     real, lost = worker.claim_batch, []
 
-    def answer_lost_once(*args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+    def answer_lost_once(*args: Any, **kwargs: Any) -> Any:
         claim = real(*args, **kwargs)
         if not lost and claim.records:
             lost.append(claim.run_id)
