@@ -311,10 +311,11 @@ class QueryResult:
         notes = []
         if self.truncated:
             notes.append(f"showing the first {self.row_limit} rows; the statement returned more (raise --limit)")
-        if self.unasserted and "unknown" not in self.params.get("certainty", ["unknown"]):
+        if self.unasserted and "unknown" not in self.params.get("certainty", []):
+            see = "pass certainty=unknown or any to see them; " if "certainty" in self.params else ""
             notes.append(f"{self.unasserted:,} current mentions have no assertion (written before the assertion "
-                         "step); they count as certainty 'unknown' and are left out here (pass certainty=unknown "
-                         "or any to see them; 'Re-processing a graph' in docs/analysts.md says how to assert them)")
+                         f"step); they count as certainty 'unknown' and are left out here ({see}'Re-processing a "
+                         "graph' in docs/analysts.md says how to assert them)")
         return "; ".join(notes) or None
 
     def to_dict(self) -> dict[str, Any]:
@@ -464,7 +465,7 @@ def run_library_query(client: GraphClient, name: str, params: Mapping[str, Any] 
     values = coerce_params(spec, params or {})
     _check_concepts(client, spec, values)
     result = _run_read(client, name, query(spec.file), values, row_limit, timeout)
-    if any(p.type == "list[certainty]" for p in spec.params):
+    if any(p.type[5:-1] in ASSERTION_FILTERS for p in spec.params if p.type.startswith("list[")):
         result.unasserted = client.read("internal/count_unasserted_mentions")[0]["mentions"]
     return result
 

@@ -114,6 +114,8 @@ def test_a_graph_processed_before_assertion_says_unknown_until_reprocessed(clien
     split = run(client, "mentions_by_assertion").rows
     assert {r["certainty"] for r in split} == {"unknown"}
     assert "no assertion" not in (run(client, "mentions_by_type", certainty="unknown").note or "")
+    negatives = run(client, "pertinent_negatives", disease="Disease:脑梗死")  # never counts unknown ones: says so
+    assert negatives.rows == [] and negatives.unasserted == result.unasserted and "no assertion" in negatives.note
     page = Path(write_report(client, tmp_path / "report").path).read_text(encoding="utf-8")
     assert f"{result.unasserted:,} mentions have no assertion" in page
 
