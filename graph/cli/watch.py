@@ -13,6 +13,12 @@ from rich.markup import escape
 from rich.table import Table
 
 from graph.cli.common import JsonFlag, emit, fail, kv_table, out
+from graph.watch.config import WatchConfig
+
+
+def _help(text: str, field: str) -> str:
+    """``text`` with the default of WatchConfig's ``field`` (the one place defaults are written)."""
+    return escape(f"{text} [default: {WatchConfig.model_fields[field].default}]")  # brackets are rich markup
 
 __all__ = ["watch_app"]
 
@@ -52,12 +58,16 @@ def watch(
     interval: Annotated[float | None, typer.Option(help="Run a cycle every S seconds.", min=0.1)] = None,
     cron: Annotated[str | None, typer.Option(help="Run a cycle on a crontab schedule ('*/5 * * * *').")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (they share the queue by leases).", min=1)] = 1,
-    batch_size: Annotated[int, typer.Option(help="Records per claim and per write transaction.")] = 32,
-    device: Annotated[str, typer.Option(help="auto (CUDA when present), cpu or cuda.")] = "auto",
-    threads: Annotated[int, typer.Option(help="torch CPU threads (0: every core).", min=0)] = 0,
-    max_attempts: Annotated[int, typer.Option(help="Claims before a record is FAILED.", min=1)] = 3,
-    lease_seconds: Annotated[float, typer.Option(help="How long a claim holds.")] = 300.0,
-    backoff_seconds: Annotated[float, typer.Option(help="First retry delay of a failed record.")] = 5.0,
+    batch_size: Annotated[int | None, typer.Option(help=_help("Records per claim and per write transaction",
+                                                               "batch_size"))] = None,
+    device: Annotated[str | None, typer.Option(help=_help("auto (CUDA when present), cpu or cuda", "device"))] = None,
+    threads: Annotated[int | None, typer.Option(help=_help("torch CPU threads (0: every core)", "threads"))] = None,
+    max_attempts: Annotated[int | None, typer.Option(help=_help("Claims before a record is FAILED",
+                                                                 "max_attempts"))] = None,
+    lease_seconds: Annotated[float | None, typer.Option(help=_help("How long a claim holds, in seconds",
+                                                                   "lease_seconds"))] = None,
+    backoff_seconds: Annotated[float | None, typer.Option(help=_help("First retry delay of a failed record, in "
+                                                                     "seconds", "backoff_seconds"))] = None,
     max_batches: Annotated[int | None, typer.Option(help="Stop a cycle after this many batches.")] = None,
     pipeline: Annotated[bool, typer.Option("--pipeline/--no-pipeline", help="Write a batch while extracting the "
                                            "next (for a Neo4j on another machine).")] = False,
@@ -70,7 +80,7 @@ def watch(
     from pydantic import ValidationError
 
     from graph.db.connection import GraphClient
-    from graph.watch.config import WatchConfig, default_worker_id
+    from graph.watch.config import default_worker_id
     from graph.watch.device import DeviceError
     from graph.watch.plugins import PluginError
     from graph.watch.scheduler import install_stop_handlers, run_scheduled
@@ -85,9 +95,11 @@ def watch(
             return
         worker = default_worker_id() + (f"/{worker_index}" if worker_index is not None else "")
         try:
-            config = WatchConfig(batch_size=batch_size, device=device, threads=threads, max_attempts=max_attempts,
-                                 lease_seconds=lease_seconds, backoff_seconds=backoff_seconds, max_batches=max_batches,
-                                 pipeline=pipeline, worker=worker)
+            given = {"batch_size": batch_size, "device": device, "threads": threads, "max_attempts": max_attempts,
+                     "lease_seconds": lease_seconds, "backoff_seconds": backoff_seconds, "max_batches": max_batches}
+            # options left unset take WatchConfig's defaults: they are written there and nowhere else
+            config = WatchConfig(**{k: v for k, v in given.items() if v is not None}, pipeline=pipeline,
+                                 worker=worker)
         except ValidationError as exc:
             first = exc.errors()[0]
             fail(f"invalid option --{str(first['loc'][0]).replace('_', '-')}: {first['msg']}", code=2, as_json=as_json)

@@ -69,6 +69,15 @@ def test_ingest_plugins_watch_status_requeue(client: GraphClient, neo4j_env: Con
     assert cycle["extractors"] == ["gazetteer-ner@1", "context-assertion@1", "kg-linker@1"]
     code, error = invoke_json("watch", "--once", "--interval", "5")
     assert code == 2 and "exactly one of --once" in error["error"]
+    code, error = invoke_json("watch", "--once", "--batch-size", "0")  # checked by WatchConfig, its one home
+    assert code == 2 and "invalid option --batch-size" in error["error"]
+    code, error = invoke_json("watch", "--once", "--device", "tpu")
+    assert code == 2 and "invalid option --device" in error["error"]
+    shown = runner.invoke(app, ["watch", "--help"], env={"COLUMNS": "200"}).output
+    for option, field in (("--batch-size", "batch_size"), ("--max-attempts", "max_attempts"),
+                          ("--lease-seconds", "lease_seconds"), ("--backoff-seconds", "backoff_seconds")):
+        line = next(x for x in shown.splitlines() if option in x)  # the default shown is WatchConfig's
+        assert f"[default: {WatchConfig.model_fields[field].default}]" in line, line
     code, status = invoke_json("watch", "status")
     assert code == 0 and status["records"]["DONE"] == 8 and status["runs"][0]["status"] == "done"
     assert {x["id"]: x["enabled"] for x in status["extractors"]}["cooccurrence-relations@1"] is False
