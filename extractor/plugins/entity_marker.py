@@ -20,7 +20,8 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, Field
@@ -86,6 +87,26 @@ class EntityMarkerRelations(ConfiguredPlugin[EntityMarkerConfig]):
         self.settings, self.context = config, context
         self.device = context.device if context is not None else "cpu"
         self._clf: Any = None
+
+    @classmethod
+    def config_from_model(cls, model_dir: Path, options: Mapping[str, Any],
+                          embedding_runs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """The config for a relation checkpoint folder (``medkg plugins register ... --model DIR``).
+
+        Unless ``options`` give a ``precision``, it is the checkpoint's measured validation precision
+        (``val_precision`` in its ``config.json``), so the confidence rule uses a measured figure.
+
+        Raises:
+            RelationCheckpointError: ``model_dir`` is not a relation checkpoint.
+        """
+        from extractor.relations.predict import read_relation_meta
+
+        meta = read_relation_meta(model_dir)
+        config: dict[str, Any] = {"model_dir": str(Path(model_dir).expanduser().resolve()), **options}
+        measured = meta.get("val_precision")
+        if "precision" not in options and isinstance(measured, int | float) and 0 < measured <= 1:
+            config["precision"] = float(measured)
+        return config
 
     @classmethod
     def artifact_sha256(cls, config: EntityMarkerConfig) -> str:

@@ -31,7 +31,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -114,6 +114,15 @@ class LearnedAssertionPlugin(ConfiguredPlugin[LearnedAssertionConfig]):
         # what load_combined does, with the model on the host's device
         self.method: Any = Combined(ContextEngine(load_rules(config.rules_path())), model,
                                     read_combination(config.model)["policy"]) if config.combine else model
+
+    @classmethod
+    def config_from_model(cls, model_dir: Path, options: Mapping[str, Any],
+                          embedding_runs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+        """The config for a model folder (``medkg plugins register learned-assertion --model DIR``).
+
+        The folder itself is checked when the config is (:meth:`artifact_sha256` reads it).
+        """
+        return {"model": str(Path(model_dir).expanduser().resolve()), **options}
 
     @classmethod
     def artifact_sha256(cls, config: LearnedAssertionConfig) -> str:

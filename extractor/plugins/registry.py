@@ -10,8 +10,11 @@ plugins register a class in the ``medkg.plugins`` entry-point group of their dis
 
 A plugin class has ``name``, ``version``, ``kind`` and ``Config`` (a closed pydantic model) class
 attributes, ``__init__(config, context)``, ``artifact_sha256(config)`` (a classmethod) and
-``extract(records)``. A plugin whose behaviour changes gets a new ``version``; the old class stays
-listed under its old version so that records can still be traced to it and it can still be run.
+``extract(records)``. A plugin that runs a trained model may add the classmethod
+``config_from_model(model_dir, options, embedding_runs) -> dict``, its config for a model folder (what
+``medkg plugins register NAME --model DIR`` stores). A plugin whose behaviour changes gets a new
+``version``; the old class stays listed under its old version so that records can still be traced to it
+and it can still be run.
 
 A class can also be registered from code for the running process (:func:`register_class`: notebooks,
 tests, an application embedding medkg); other processes do not see it.

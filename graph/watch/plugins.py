@@ -31,6 +31,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from pydantic import ValidationError
 
 from extractor.plugin import KIND_ORDER, ExtractionPlugin, PluginKind
 from extractor.plugins.context import PluginContext
-from extractor.plugins.registry import UnknownPluginError, build_plugin, find_spec, load_class
+from extractor.plugins.registry import UnknownPluginError, build_plugin, builtin_specs, find_spec, load_class
 from graph.db.connection import GraphClient
 
 __all__ = ["DEFAULT_PLUGINS", "SINGLE_KINDS", "PluginError", "StoredExtractor", "enabled_extractors",
@@ -112,71 +113,42 @@ def get_extractor(client: GraphClient, extractor_id: str) -> StoredExtractor:
     raise PluginError(f"no extractor {extractor_id!r} is registered (medkg plugins list)")
 
 
-def tagger_config(model_dir: Path, client: GraphClient | None, **options: Any) -> dict[str, Any]:
-    """The ``cbt-kg-tagger`` config for a checkpoint folder: KG vectors from the graph when it has the run.
+def model_options(client: GraphClient | None, name: str, model_dir: Path,
+                  options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The config of plugin ``name`` for a model folder (``medkg plugins register NAME --model DIR``).
 
-    With KG fusion, the checkpoint's ``kg_run`` is looked up among the graph's embedding runs; when
-    the graph has it, the tagger fetches its vectors from the graph (``kg_source='graph'``), else it
-    keeps the checkpoint's stored vectors and the reason is returned under ``note``.
+    Each plugin class that takes a folder builds its own config (its ``config_from_model`` classmethod,
+    spaCy's factories being the model), given the user's ``options`` and the graph's embedding runs
+    (for a tagger whose KG vectors may be in the graph).
 
     Raises:
-        PluginError: ``model_dir`` is not a checkpoint.
+        PluginError: ``name`` takes no model folder, or the folder is not a model of that plugin.
     """
-    from extractor.plugins.tagger import checkpoint_kg_run
-
     try:
-        kg_run, kg_dim = checkpoint_kg_run(model_dir)
-    except (FileNotFoundError, json.JSONDecodeError) as exc:
+        spec = find_spec(name)
+    except UnknownPluginError as exc:
         raise PluginError(str(exc)) from exc
-    config: dict[str, Any] = {"model_dir": str(Path(model_dir).expanduser().resolve()), **options}
-    if kg_dim and client is not None and "kg_source" not in options:
-        runs = {r["id"]: r for r in client.read("internal/list_embedding_runs", property=None)}
-        run = runs.get(kg_run)
-        if run is not None and run.get("property"):
-            config |= {"kg_source": "graph", "kge_property": run["property"], "kge_run": kg_run}
-        else:
-            config |= {"kg_source": "checkpoint",
-                       "note": f"the graph has no embedding run {kg_run!r}; the checkpoint's own KG vectors are "
-                               "used (medkg embed import puts them in the graph)"}
-    return config
+    hook = getattr(load_class(spec.id, spec.entry_point), "config_from_model", None)
+    if hook is None:
+        takers = sorted({s.name for s in builtin_specs()
+                         if hasattr(load_class(s.id, s.entry_point), "config_from_model")})
+        raise PluginError(f"--model is for {', '.join(takers[:-1])} and {takers[-1]}, not {name}")
+    runs = ({r["id"]: r for r in client.read("internal/list_embedding_runs", property=None)}
+            if client is not None else {})
+    try:
+        return dict(hook(Path(model_dir), dict(options or {}), runs))
+    except (OSError, ValueError) as exc:  # a missing file, bad JSON, a checkpoint of another kind
+        raise PluginError(str(exc)) from exc
+
+
+def tagger_config(model_dir: Path, client: GraphClient | None, **options: Any) -> dict[str, Any]:
+    """``cbt-kg-tagger``'s config for a checkpoint folder (:func:`model_options`)."""
+    return model_options(client, "cbt-kg-tagger", model_dir, options)
 
 
 def relation_config(model_dir: Path, **options: Any) -> dict[str, Any]:
-    """The ``entity-marker-relations`` config for a checkpoint folder.
-
-    Unless ``precision`` is given, it is the checkpoint's measured validation precision
-    (``val_precision`` in its ``config.json``), so the confidence rule uses a measured figure.
-
-    Raises:
-        PluginError: ``model_dir`` is not a relation checkpoint.
-    """
-    from extractor.relations.predict import RelationCheckpointError, read_relation_meta
-
-    try:
-        meta = read_relation_meta(model_dir)
-    except RelationCheckpointError as exc:
-        raise PluginError(str(exc)) from exc
-    config: dict[str, Any] = {"model_dir": str(Path(model_dir).expanduser().resolve()), **options}
-    measured = meta.get("val_precision")
-    if "precision" not in options and isinstance(measured, int | float) and 0 < measured <= 1:
-        config["precision"] = float(measured)
-    return config
-
-
-def model_options(client: GraphClient | None, name: str, model_dir: Path,
-                  options: dict[str, Any]) -> dict[str, Any]:
-    """The config of a plugin that takes a model folder (``medkg plugins register NAME --model DIR``).
-
-    Raises:
-        PluginError: ``name`` takes no model folder, or the folder is not a checkpoint of that plugin.
-    """
-    if name == "cbt-kg-tagger":
-        return tagger_config(model_dir, client, **options)
-    if name == "entity-marker-relations":
-        return relation_config(model_dir, **options)
-    if name == "learned-assertion":
-        return {"model": str(Path(model_dir).expanduser().resolve()), **options}  # checked by register_plugin
-    raise PluginError(f"--model is for cbt-kg-tagger, entity-marker-relations and learned-assertion, not {name}")
+    """``entity-marker-relations``'s config for a checkpoint folder (:func:`model_options`)."""
+    return model_options(None, "entity-marker-relations", model_dir, options)
 
 
 def _refuse_a_second(client: GraphClient, extractor_id: str, kind: str) -> None:
