@@ -90,7 +90,7 @@ class EntityMarkerRelations(ConfiguredPlugin[EntityMarkerConfig]):
 
     @classmethod
     def config_from_model(cls, model_dir: Path, options: Mapping[str, Any],
-                          embedding_runs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+                          embedding_runs: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
         """The config for a relation checkpoint folder (``medkg plugins register ... --model DIR``).
 
         Unless ``options`` give a ``precision``, it is the checkpoint's measured validation precision

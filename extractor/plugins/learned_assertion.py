@@ -117,7 +117,7 @@ class LearnedAssertionPlugin(ConfiguredPlugin[LearnedAssertionConfig]):
 
     @classmethod
     def config_from_model(cls, model_dir: Path, options: Mapping[str, Any],
-                          embedding_runs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+                          embedding_runs: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
         """The config for a model folder (``medkg plugins register learned-assertion --model DIR``).
 
         The folder itself is checked when the config is (:meth:`artifact_sha256` reads it).

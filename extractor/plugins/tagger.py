@@ -120,12 +120,13 @@ class TaggerPlugin:
 
     @classmethod
     def config_from_model(cls, model_dir: Path, options: Mapping[str, Any],
-                          embedding_runs: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+                          embedding_runs: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any]:
         """The config for a checkpoint folder (``medkg plugins register cbt-kg-tagger --model DIR``).
 
         With KG fusion, the checkpoint's ``kg_run`` is looked up in ``embedding_runs`` (the graph's runs by
-        id, each with its ``property``); when the graph has it, the tagger fetches its vectors from the graph
-        (``kg_source='graph'``), else it keeps the checkpoint's stored vectors and says why under ``note``.
+        id, each with its ``property``; ``None`` without a graph leaves the plugin's default source); when
+        the graph has it, the tagger fetches its vectors from the graph (``kg_source='graph'``), else it
+        keeps the checkpoint's stored vectors and says why under ``note``.
         ``options`` (the user's ``--config``) win over what the folder suggests.
 
         Raises:
@@ -134,7 +135,7 @@ class TaggerPlugin:
         """
         kg_run, kg_dim = checkpoint_kg_run(model_dir)
         config: dict[str, Any] = {"model_dir": str(Path(model_dir).expanduser().resolve()), **options}
-        if kg_dim and "kg_source" not in options:
+        if kg_dim and embedding_runs is not None and "kg_source" not in options:
             run = embedding_runs.get(kg_run) if kg_run else None
             if run is not None and run.get("property"):
                 config |= {"kg_source": "graph", "kge_property": run["property"], "kge_run": kg_run}

@@ -134,7 +134,7 @@ def model_options(client: GraphClient | None, name: str, model_dir: Path,
                          if hasattr(load_class(s.id, s.entry_point), "config_from_model")})
         raise PluginError(f"--model is for {', '.join(takers[:-1])} and {takers[-1]}, not {name}")
     runs = ({r["id"]: r for r in client.read("internal/list_embedding_runs", property=None)}
-            if client is not None else {})
+            if client is not None else None)
     try:
         return dict(hook(Path(model_dir), dict(options or {}), runs))
     except (OSError, ValueError) as exc:  # a missing file, bad JSON, a checkpoint of another kind
