@@ -15,10 +15,10 @@ choose. With ``--split train`` the learned and combined figures are the held-out
 stored with the model, not the final model's scores on its own training data.
 
 Usage (development, never the test part):
-    PYTHONPATH=. python benchmarks/bench_assertion.py --model /tmp/medkg-assertion --train --split train \
+    PYTHONPATH=. python benchmarks/bench_assertion.py --model models/assertion --train --split train \
         --cmdd-split dev
 Final evaluation:
-    PYTHONPATH=. python benchmarks/bench_assertion.py --model /tmp/medkg-assertion --split test --cmdd-split test
+    PYTHONPATH=. python benchmarks/bench_assertion.py --model models/assertion --split test --cmdd-split test
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ The selectable alternative to ``context-assertion`` (the default, which measured
 Select it instead of the rules (one assertion plugin runs at a time)::
 
     medkg plugins disable context-assertion
-    medkg plugins register learned-assertion --model /tmp/medkg-assertion --enable
+    medkg plugins register learned-assertion --model models/assertion --enable
 
 ``artifact_sha256`` is a SHA-256 over the files that define the plugin's behaviour: ``config.json``,
 ``vocab.json``, ``model.safetensors`` and, when combining, ``combination.json`` and the rule file's
@@ -22,7 +22,7 @@ SHA-256. A folder that is missing a file or holds one that is malformed is refus
 the file named; a folder changed since registration is refused by the watcher.
 
 Example:
-    >>> plugin = LearnedAssertionPlugin(LearnedAssertionConfig(model="/tmp/medkg-assertion"))  # doctest: +SKIP
+    >>> plugin = LearnedAssertionPlugin(LearnedAssertionConfig(model="models/assertion"))  # doctest: +SKIP
     >>> record = ExtractionRecord("r", "无发热。", (SpanResult(1, 3, "Symptom", 0.8, "发热"),))  # doctest: +SKIP
     >>> [a.assertion.certainty for a in plugin.extract([record])[0].assertions]  # doctest: +SKIP
     ['negated']
