@@ -3,7 +3,9 @@ FROM python:3.11-slim
 WORKDIR /opt/medkg
 COPY pyproject.toml README.md constraints.txt ./
 COPY core core
+COPY kgmodel kgmodel
 COPY graph graph
+COPY app app
 COPY embeddings embeddings
 COPY extractor extractor
 COPY linker linker

@@ -38,8 +38,9 @@ chromium:
 	  || { echo "error: chromium or chromedriver is still missing from PATH" >&2; exit 1; }
 
 # With the research data present (MEDKG_DATA_DIR, or ../shared/data as CI has it), the tests that read it
-# must run: MEDKG_REQUIRE_DATA=1 turns their skips into failures.
-DATA_DIR := $(or $(MEDKG_DATA_DIR),$(abspath ../shared/data))
+# must run: MEDKG_REQUIRE_DATA=1 turns their skips into failures. The folder comes from core.paths (the one
+# place that rule is written), asked once the venv exists, i.e. when the recipe runs.
+DATA_DIR = $(shell $(VENV)/bin/python -c "from core.paths import default_data_dir; print(default_data_dir())")
 test: launcher lint chromium
 	@if [ -d "$(DATA_DIR)" ]; then echo "research data at $(DATA_DIR): data tests must run"; \
 	  else echo "no research data at $(DATA_DIR): data tests will skip"; fi

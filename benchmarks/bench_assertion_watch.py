@@ -5,7 +5,7 @@
 On a fresh embedded Neo4j holding the full xywy KG, the 1,000 CCKS 2019 *training* texts (labels ignored):
 
 - ``before``: ``gazetteer-ner`` + ``kg-linker`` + ``cooccurrence-relations`` and no assertion step (a graph as
-  it was before issue 20), watcher cycles until every record is DONE;
+  it was before the assertion step), watcher cycles until every record is DONE;
 - ``after``: the re-processing path of such a graph (docs/analysts.md): ``context-assertion`` registered and enabled,
   the DONE records requeued (``medkg watch requeue --status DONE``), cycles until every record is DONE again;
 - for both: current mentions per type (and, after, per type x certainty, experiencer, temporality), how many

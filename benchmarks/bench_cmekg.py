@@ -36,9 +36,9 @@ sys.path.insert(0, str(REPO))
 from core.paths import default_data_dir  # noqa: E402
 from graph.db.connection import GraphClient  # noqa: E402
 from graph.db.server import LocalNeo4j, free_port  # noqa: E402
-from graph.kg.cmekg import installed_pickle  # noqa: E402
 from graph.kg.loader import LoadConfig, LoadResult, ParsedKG, load_kg, parse_kg  # noqa: E402
 from graph.kg.stats import GraphStats, graph_stats  # noqa: E402
+from kgmodel.cmekg import installed_pickle  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_kg_load import vm_hwm_mb  # noqa: E402

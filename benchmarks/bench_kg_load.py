@@ -33,8 +33,8 @@ from core.paths import default_data_dir  # noqa: E402
 from graph.db.connection import GraphClient  # noqa: E402
 from graph.db.server import LocalNeo4j, free_port  # noqa: E402
 from graph.kg.loader import LoadConfig, LoadResult, load_kg, parse_kg, relationship_rows  # noqa: E402
-from graph.kg.model import static_relationship_type  # noqa: E402
 from graph.kg.stats import graph_stats  # noqa: E402
+from kgmodel.model import static_relationship_type  # noqa: E402
 
 
 def wipe(client: GraphClient) -> None:

@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("PYKEEN_HOME", str(Path(tempfile.gettempdir()) / "medkg-bench-pykeen"))
 
+from app.tagging.data import kg_triples  # noqa: E402
 from embeddings import KGEConfig, train_embeddings  # noqa: E402
-from graph.tagging.data import kg_triples  # noqa: E402
 
 
 def load_avg() -> list[float]:

@@ -30,7 +30,7 @@ from typing import Any  # noqa: E402
 
 from rapidfuzz import fuzz, process  # noqa: E402
 
-from graph.tagging.data import kg_concepts  # noqa: E402
+from app.tagging.data import kg_concepts  # noqa: E402
 from linker import ConceptIndex, Gazetteer, Linker, LinkerConfig  # noqa: E402
 from linker.calibrate import calibrate  # noqa: E402
 from linker.evalset import EvalSetConfig, build_evalset  # noqa: E402
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--naive-sample", type=int, default=200)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--cmekg", type=Path, default=None,
-                        help="also index CMeKG's concepts and aliases (its cmekg.pkl; issue 12's merged KG)")
+                        help="also index CMeKG's concepts and aliases (its cmekg.pkl; the merged KG)")
     args = parser.parse_args(argv)
     data_dir = args.data_dir or default_data_dir()
     try:

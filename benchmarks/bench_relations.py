@@ -33,6 +33,7 @@ from pathlib import Path
 
 import torch
 
+from app.tagging.data import models_home
 from core.paths import default_data_dir
 from extractor.relations.config import RelationConfig, RelationEncoderConfig, RelationTrainConfig
 from extractor.relations.data import (
@@ -49,8 +50,7 @@ from extractor.relations.rules import RuleBaseline
 
 DATA = default_data_dir()
 CMEIE = DATA / "cmeie"
-HOME = Path(os.environ.get("MEDKG_HOME", Path.home() / ".local/share/medkg"))
-PRETRAINED = HOME / "models/pretrained/char_vectors.npz"
+PRETRAINED = models_home() / "pretrained/char_vectors.npz"
 
 
 def _load():
@@ -97,7 +97,7 @@ def train_ner(args: argparse.Namespace) -> dict:
     _, split = _load()
     train_ex, train_stats = ner_examples(split["train"])
     dev_ex, dev_stats = ner_examples(split["validation"])
-    kg_file = HOME / "models/pretrained/transe.npz"
+    kg_file = models_home() / "pretrained/transe.npz"
     kg = load_kg_vectors(kg_file) if args.kg and kg_file.is_file() else None
     vectors = CharVectors.load(PRETRAINED) if PRETRAINED.is_file() else None
     config = TaggerConfig(types=CMEIE_TYPES, features=FeatureConfig(kg=kg is not None),

@@ -9,7 +9,7 @@ Modes:
 - ``table``: markdown tables as in docs/benchmarks.md (mean +/- std over seeds) from the grid's results.
 - ``paper``: the same results laid out as the paper's Tables 5, 7, 8 and 9.
 - ``speed``: inference throughput of one checkpoint on the CCKS 2019 test records (all cores).
-- ``quality``: issue 12's rows (SoftLexicon, the xywy + CMeKG gazetteer, the merged KG's vectors) paired
+- ``quality``: the quality push's rows (SoftLexicon, the xywy + CMeKG gazetteer, the merged KG's vectors) paired
   against ``char-kg-transh`` (or ``--base GROUP``).
 - ``ensemble``: a group's finished seeds as a span-voting ensemble: test scores and records/s, next to a
   single member timed in the same run.
@@ -37,20 +37,20 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from app.tagging.data import models_home
 from core.paths import default_data_dir
 
 DATA = default_data_dir()
 CCKS = DATA / "ccks2019-yidu-s4k"
 TRAIN = [CCKS / "subtask1_training_part1.txt", CCKS / "subtask1_training_part2.txt"]
 TEST = CCKS / "subtask1_test_set_with_answer.json"
-HOME = Path(os.environ.get("MEDKG_HOME", Path.home() / ".local/share/medkg"))
-PRETRAINED = HOME / "models/pretrained/char_vectors.npz"
+PRETRAINED = models_home() / "pretrained/char_vectors.npz"
 #: KG vector files (``medkg kge-vectors --model M``); ``quick`` is the stop-gap torch TransE.
-KG_FILES = {name: HOME / f"models/pretrained/{name}.npz" for name in ("transe", "transh", "transr")}
-KG_FILES["quick"] = HOME / "models/pretrained/transe_quick.npz"
+KG_FILES = {name: models_home() / f"pretrained/{name}.npz" for name in ("transe", "transh", "transr")}
+KG_FILES["quick"] = models_home() / "pretrained/transe_quick.npz"
 #: TransH on the merged xywy + CMeKG KG (``medkg kge-vectors --model TransH --cmekg <pickle>``).
-KG_FILES["transh_merged"] = HOME / "models/pretrained/transh_merged.npz"
-CHAR_BERT = HOME / "models/pretrained/char_bert"
+KG_FILES["transh_merged"] = models_home() / "pretrained/transh_merged.npz"
+CHAR_BERT = models_home() / "pretrained/char_bert"
 
 # The fast CPU configuration used for this session's rows (1 x 128 BiLSTM); "default" is 2 x 256.
 FAST = ["--lstm-layers", "1", "--lstm-hidden", "128", "--batch-size", "32", "--epochs", "20"]
@@ -71,7 +71,7 @@ GROUPS: dict[str, list[str]] = {
     "bert-nokg": [*FAST, "--no-kg", "--config", "{bert}"],
     # Beyond the paper: the training records' own entity lexicon as a second dictionary channel.
     "char-kg-lex": [*FAST, "--kg", "--lexicon"],
-    # Issue 12's quality push, all on the TransH vectors of today's best row (char-kg-transh):
+    # The quality push, all on the TransH vectors of today's best row (char-kg-transh):
     # SoftLexicon word features (jieba + KG names, word2vec), the xywy + CMeKG gazetteer, both.
     "char-kg-transh-softlex": [*FAST, "--kg", "--word-lexicon", "{words}"],
     "char-kg-transh-cmekg": [*FAST, "--kg", "--cmekg", "{cmekg}"],
@@ -91,7 +91,7 @@ GROUP_KG = {"char-kg-transe": "transe", "char-kg-transh": "transh", "char-kg-tra
             "char-kg-transh-cmekg-softlex-lex": "transh", "char-kg-transh-softlex-lex": "transh",
             "char-kg-transhm-softlex": "transh_merged", "char-kg-transhm-cmekg-softlex": "transh_merged"}
 #: The SoftLexicon word lexicon (``medkg pretrain --kind words --cmekg <pickle>``).
-WORDS = HOME / "models/pretrained/word_lexicon.npz"
+WORDS = models_home() / "pretrained/word_lexicon.npz"
 #: Fine-tuning settings of the character BERT rows (lr 1e-4 for a small, self-pretrained encoder).
 BERT_CONFIG = {"encoder": {"kind": "transformers", "name_or_path": str(CHAR_BERT),
                            "vocab_path": str(CHAR_BERT / "vocab.txt"), "window": 254},
@@ -109,14 +109,14 @@ def run_args(name: str, root: Path) -> list[str]:
     kg = KG_FILES[GROUP_KG.get(group, "quick")]
     fill = {"{bert}": str(bert), "{words}": str(WORDS)}
     if "{cmekg}" in GROUPS[group]:
-        from graph.kg.cmekg import installed_pickle
+        from kgmodel.cmekg import installed_pickle
 
         fill["{cmekg}"] = str(installed_pickle())
     return [fill.get(a, a) for a in GROUPS[group]] + ["--seed", seed, "--kg-vectors", str(kg)]
 
 
 def medkg(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from graph.cli import app; app()", *args]
+    return [sys.executable, "-m", "app.cli", *args]
 
 
 def one_run(root: Path, name: str) -> dict:
@@ -274,7 +274,7 @@ def _fmt_diff(values: list[float]) -> str:
     return f"{mean:+.2f}{spread} (per seed: {', '.join(f'{100 * v:+.2f}' for v in values)})"
 
 
-#: Issue 12's quality push: each row against today's best (char-kg-transh), same seeds.
+#: The quality push: each row against today's best (char-kg-transh), same seeds.
 QUALITY_ROWS = [
     ("today's best: fast char model, TransH vectors, xywy gazetteer", "char-kg-transh"),
     ("+ SoftLexicon (jieba + xywy + CMeKG words, word2vec)", "char-kg-transh-softlex"),
@@ -289,7 +289,7 @@ TYPE_ORDER = ("Disease", "Anatomy", "LabTest", "ImagingExam", "Operation", "Drug
 
 
 def quality(args: argparse.Namespace) -> dict:
-    """Issue 12's rows: P/R/F1, paired differences against ``--base`` (char-kg-transh), per-type F1 (markdown)."""
+    """The quality push's rows: P/R/F1, paired differences against ``--base`` (char-kg-transh), per-type F1."""
     groups = _groups(Path(args.root))
     base = args.base
     rows = [f"| model | run | seeds | test P | test R | test F1 | vs `{base}`, same seeds |",
@@ -360,18 +360,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="mode", required=True)
     g = sub.add_parser("grid")
-    g.add_argument("--root", default=str(HOME / "models/exp"))
+    g.add_argument("--root", default=str(models_home() / "exp"))
     g.add_argument("--runs", nargs="+", required=True)
     g.add_argument("--workers", type=int, default=2)
     t = sub.add_parser("table")
-    t.add_argument("--root", default=str(HOME / "models/exp"))
+    t.add_argument("--root", default=str(models_home() / "exp"))
     pp = sub.add_parser("paper")
-    pp.add_argument("--root", default=str(HOME / "models/exp"))
+    pp.add_argument("--root", default=str(models_home() / "exp"))
     q = sub.add_parser("quality")
-    q.add_argument("--root", default=str(HOME / "models/exp"))
+    q.add_argument("--root", default=str(models_home() / "exp"))
     q.add_argument("--base", default="char-kg-transh", help="the group every row is paired against")
     e = sub.add_parser("ensemble")
-    e.add_argument("--root", default=str(HOME / "models/exp"))
+    e.add_argument("--root", default=str(models_home() / "exp"))
     e.add_argument("--group", nargs="+", required=True, help="one group's seeds, or several groups' together")
     e.add_argument("--min-votes", type=int, default=None)
     e.add_argument("--rounds", type=int, default=3)

@@ -132,7 +132,7 @@ def workers_run(client: GraphClient, env: dict[str, str], prefix: str, corpus: l
                 device: str) -> dict[str, Any]:
     ingest(client, prefix, corpus)
     threads = 0 if n == 1 else max(1, (os.cpu_count() or 1) // n)  # one worker: the automatic setting
-    command = [sys.executable, "-c", "from graph.cli import app; app()", "watch", "--once", "--json", "--workers",
+    command = [sys.executable, "-m", "app.cli", "watch", "--once", "--json", "--workers",
                str(n), "--batch-size", "32", "--threads", str(threads), "--device", device]
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600, check=True)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from core.progress import ProgressFactory
 from embeddings.config import KGEConfig
 from embeddings.evaluation import EvaluationReport, KnownTriples, Popularity, evaluate, validation_mrr
 from embeddings.foldin import EntityConstraint, relation_offsets
@@ -42,8 +43,6 @@ __all__ = ["ProgressFactory", "train_embeddings"]
 
 log = logging.getLogger(__name__)
 
-#: ``progress(description, total)`` returns a callback taking the units just done (graph/progress.py).
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
 def margin_of(config: KGEConfig) -> float:

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from core.progress import ProgressFactory
 from extractor.data import Span
-from extractor.progress import ProgressFactory
 
 if TYPE_CHECKING:  # the tagger module imports torch
     from extractor.predict import Tagger

@@ -11,10 +11,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from core.progress import ProgressFactory
 from extractor.data import Example, Span
 from extractor.ensemble import VotingEnsemble
 from extractor.predict import Tagger
-from extractor.progress import ProgressFactory
 from extractor.scoring import ScoreReport, score_spans
 
 __all__ = ["EvalResult", "evaluate_tagger"]

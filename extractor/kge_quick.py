@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from core.config import ClosedConfig
-from extractor.progress import ProgressFactory, start
+from core.progress import ProgressFactory, start
 
 __all__ = ["KgVectors", "KgeQuickConfig", "load_kg_vectors", "save_kg_vectors", "train_transe"]
 
@@ -92,7 +92,7 @@ def train_transe(triples: Sequence[tuple[str, str, str]], config: KgeQuickConfig
                  progress: ProgressFactory | None = None) -> KgVectors:
     """TransE over (head id, relation, tail id) triples; returns unit-normalised entity vectors.
 
-    ``progress`` (:mod:`extractor.progress`) gets a bar over the epochs.
+    ``progress`` (:mod:`core.progress`) gets a bar over the epochs.
     """
     cfg = config or KgeQuickConfig()
     torch.manual_seed(cfg.seed)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from core.progress import ProgressFactory, start
 from extractor.batching import Window, collate, slice_windows
 from extractor.config import TaggerConfig
 from extractor.data import Span
@@ -27,7 +28,6 @@ from extractor.decoder import ConstrainedDecoder
 from extractor.features import Featurizer
 from extractor.lexicon import build_lexicon
 from extractor.module import TaggerModule
-from extractor.progress import ProgressFactory, start
 from extractor.tags import allowed_transitions, label_list, tags_to_spans
 from extractor.vocab import CharVocab
 from extractor.windows import merge_window_spans, windows

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from core.config import ClosedConfig
-from extractor.progress import ProgressFactory, start
+from core.progress import ProgressFactory, start
 from extractor.vocab import CharVocab
 
 __all__ = ["CharVectors", "EmbeddingPretrainConfig", "pretrain_char_vectors"]
@@ -115,7 +115,7 @@ def pretrain_char_vectors(texts: list[str], config: EmbeddingPretrainConfig | No
                           progress: ProgressFactory | None = None) -> CharVectors:
     """Train character and bigram vectors on ``texts`` (never on a test set).
 
-    ``progress`` (:mod:`extractor.progress`) gets a bar over the steps.
+    ``progress`` (:mod:`core.progress`) gets a bar over the steps.
 
     Returns:
         The vectors, ``meta`` with steps, seconds and final loss.

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from core.config import ClosedConfig
-from extractor.progress import ProgressFactory, start
+from core.progress import ProgressFactory, start
 from extractor.vocab import CharVocab
 
 __all__ = ["MlmConfig", "pretrain_mlm"]
@@ -85,7 +85,7 @@ def pretrain_mlm(texts: list[str], out_dir: str | Path, config: MlmConfig | None
                  progress: ProgressFactory | None = None) -> dict[str, object]:
     """Pretrain (or continue) the character BERT in ``out_dir``.
 
-    ``progress`` (:mod:`extractor.progress`) gets a bar over the steps.
+    ``progress`` (:mod:`core.progress`) gets a bar over the steps.
 
     Returns:
         ``{"out", "step", "loss", "seconds", "finished"}``.

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from core.progress import ProgressFactory, start
 from extractor.batching import Window, collate, slice_windows
 from extractor.checkpoint import build_tagger, save_tagger
 from extractor.config import TaggerConfig
@@ -34,7 +35,6 @@ from extractor.lexicon import fold_lexicons, lexicon_entries
 from extractor.loss import crf_loss
 from extractor.predict import Tagger
 from extractor.pretrain_emb import CharVectors
-from extractor.progress import ProgressFactory, start
 from extractor.scoring import score_spans
 from extractor.softlex import WordLexicon
 from extractor.tags import spans_to_tags
@@ -169,7 +169,7 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
         dev: Explicit validation records.
         resume: Continue from ``out_dir/trainer_state.pt`` when present.
         device: Training device.
-        progress: Progress factory (:mod:`extractor.progress`): a bar over each epoch's batches; ``None``
+        progress: Progress factory (:mod:`core.progress`): a bar over each epoch's batches; ``None``
             shows none. One line per epoch (loss, dev F1, seconds) goes to stderr either way.
         word_lexicon: SoftLexicon words and vectors (needed when ``config.features.softlexicon``; default:
             read from ``config.features.word_lexicon``).

@@ -30,7 +30,7 @@ def run_logged(args: list[str], log: Path, env: dict[str, str] | None = None) ->
     redraws, no terminal escapes, and small (under 2,000 bytes for these short runs).
     """
     with log.open("w", encoding="utf-8") as stderr:
-        done = subprocess.run([sys.executable, "-c", "from graph.cli import app; app()", *args],
+        done = subprocess.run([sys.executable, "-m", "app.cli", *args],
                               env=dict(os.environ, **(env or {})), stdout=subprocess.PIPE, stderr=stderr, text=True,
                               timeout=300, check=False)
     raw = log.read_bytes()  # bytes: reading text would turn a carriage return into a line feed
@@ -39,3 +39,13 @@ def run_logged(args: list[str], log: Path, env: dict[str, str] | None = None) ->
     assert b"\r" not in raw and b"\x1b[" not in raw  # no redraws, no terminal escapes
     assert len(raw) < 2_000, text
     return done.returncode, done.stdout, text
+
+
+def invoke_json(*args: str) -> tuple[int, dict[str, Any]]:
+    """``medkg ARGS --json`` in this process (typer's runner): the exit status and the one JSON object printed."""
+    from typer.testing import CliRunner
+
+    from app.cli import app
+
+    result = CliRunner().invoke(app, [*args, "--json"])
+    return result.exit_code, one_json(result.stdout)

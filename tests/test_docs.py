@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 import typer
+from repo_helpers import medkg_packages
 from typer.testing import CliRunner, Result
 
 from graph.db.connection import ConnectionInfo, GraphClient
@@ -363,7 +364,7 @@ def test_the_link_checks_are_not_vacuous() -> None:
 
 def test_pointers_from_the_code_to_the_docs_land() -> None:
     """Messages, comments and help that send a user to docs/<page>.md name a page that exists."""
-    sources = [p for folder in ("graph", "core", "extractor", "embeddings", "linker", "cypher", "benchmarks")
+    sources = [p for folder in (*medkg_packages(), "benchmarks")
                if (REPO / folder).is_dir() for p in (REPO / folder).rglob("*") if p.suffix in (".py", ".cypher")]
     sources += [REPO / "docker-compose.yml", REPO / "Makefile"]
     pointers = {(p.relative_to(REPO).as_posix(), page) for p in sources

@@ -11,11 +11,12 @@ MODULES = [
     "extractor.plugin", "extractor.plugins.context", "extractor.plugins.merge", "extractor.plugins.registry",
     "extractor.plugins.gazetteer_ner", "extractor.plugins.linking", "extractor.plugins.cooccurrence",
     "graph.watch.records", "graph.watch.config", "graph.watch.device", "graph.watch.facts", "graph.kg.relations",
-    "graph.analyst.library", "graph.analyst.guard", "graph.cli.common", "extractor.assertion.context",
+    "graph.analyst.library", "graph.analyst.guard", "app.cli.common", "extractor.assertion.context",
     "extractor.assertion.rules", "extractor.assertion.sections", "extractor.assertion.schema",
     "extractor.assertion.evalset", "extractor.assertion.evaluate", "extractor.relations.model",
     "extractor.relations.ner", "embeddings.optim", "extractor.plugins.assertion", "extractor.plugins.evidence",
-    "core", "core.config", "core.registry", "core.versions", "embeddings.registry", "linker.steps",
+    "core", "core.config", "core.registry", "core.versions", "core.progress", "embeddings.registry", "linker.steps",
+    "app.watch", "app.kg_loading", "app.querying", "extractor.corpus_check",
 ]
 
 

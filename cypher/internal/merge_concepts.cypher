@@ -1,6 +1,6 @@
 // Merge concepts by business key, add the type label and append the source.
 // Parameters: $rows: list of {id, name, label, source}; label comes from the allow-list in
-//   graph/kg/model.py (CONCEPT_LABELS), never from input text.
+//   kgmodel/model.py (CONCEPT_LABELS), never from input text.
 // Returns: nothing (read the summary counters).
 UNWIND $rows AS row
 MERGE (c:Concept {id: row.id})

@@ -6,7 +6,7 @@
 // the row is already recorded with the same confidence nothing is written, so loading a source
 // twice is a no-op.
 // The type is dynamic here; graph/kg/loader.py specialises `$(row.type)` to one allow-listed type
-// per statement (RELATION_TYPES in graph/kg/model.py): with a static type the planner expands from
+// per statement (RELATION_TYPES in kgmodel/model.py): with a static type the planner expands from
 // the side with fewer relationships of that type, many times faster on hub nodes.
 // A relationship a curator pruned (an unrestored (:PrunedTriple) with its key) and that does not exist is
 // not created again by a reload: the curator's decision sticks until `medkg curate restore`.

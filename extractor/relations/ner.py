@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.progress import ProgressFactory
 from extractor.data import Example, Span
-from extractor.progress import ProgressFactory
 from extractor.relations.data import (
     Candidate,
     CandidateStats,

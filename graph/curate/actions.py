@@ -24,7 +24,7 @@ written before anything else, so the audit trail exists even for an action that 
   while it was suppressed gets its record evidence recomputed from all of them, old and new, in the
   same transaction.
 
-Relationship types come from the graph's own allow-lists (:data:`graph.kg.model.RELATION_TYPES`,
+Relationship types come from the graph's own allow-lists (:data:`kgmodel.model.RELATION_TYPES`,
 :data:`graph.kg.relations.RECORD_RELATION_TYPES`); every value reaches Neo4j as a parameter.
 
 Example:
@@ -45,11 +45,12 @@ from typing import Any, Literal
 
 from neo4j import ManagedTransaction, unit_of_work
 
+from core.progress import ProgressFactory
 from graph.db.connection import GraphClient
 from graph.db.queries import query
-from graph.kg.model import RELATION_TYPES
 from graph.kg.relations import RECORD_RELATION_TYPES
 from graph.watch.merge import recompute_record_evidence
+from kgmodel.model import RELATION_TYPES
 
 __all__ = ["ALLOWED_TYPES", "CONFIRM_ABOVE", "ConfirmationRequired", "CurationError", "PruneCriteria", "PrunePlan",
            "PruneResult", "curation_log", "list_low_confidence", "list_suppressed", "merge_candidate",
@@ -238,12 +239,12 @@ def _check_applicable(rows: list[dict[str, Any]], plan: PrunePlan, confirm: Conf
 
 def prune(client: GraphClient, criteria: PruneCriteria, *, actor: str, reason: str, apply: bool = False,
           confirm: Confirm = False, batch_size: int = 1000, on_batch: Callable[[int], None] | None = None,
-          progress: Callable[[str, int], Callable[[int], None]] | None = None) -> PruneResult:
+          progress: ProgressFactory | None = None) -> PruneResult:
     """Archive and delete the relationships ``criteria`` selects (a dry run unless ``apply``).
 
     An applied prune whose :class:`PrunePlan` needs confirmation runs only if ``confirm`` is ``True``
     or, called with the plan, returns ``True``. ``on_batch(n)`` is called after each committed batch;
-    ``progress`` is a bar factory (:func:`graph.progress.progress_bars`).
+    ``progress`` is a bar factory (:func:`app.progress.progress_bars`).
 
     Raises:
         ConfirmationRequired: Applying needs confirmation and ``confirm`` did not give it (nothing written).

@@ -35,15 +35,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from core.progress import ProgressFactory
 from graph.about import git_hash, medkg_version
 from graph.db.connection import GraphClient
 from graph.db.server import LocalNeo4j, _java_executable
 from graph.kg.loader import LoadConfig, ParsedKG, file_digests, parse_kg, relationship_rows, resolve_path
-from graph.kg.model import DISEASE_LIST_FIELDS, DISEASE_TEXT_FIELDS, RELATION_TYPES
+from kgmodel.model import DISEASE_LIST_FIELDS, DISEASE_TEXT_FIELDS, RELATION_TYPES
 
 __all__ = ["BulkLoadError", "BulkResult", "GraphImage", "bulk_load", "graph_image"]
 
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 #: The importer's array delimiter: the ASCII unit separator, which no validated name or alias holds.
 ARRAY_DELIMITER = "\x1f"

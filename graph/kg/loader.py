@@ -31,16 +31,16 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from core.config import ClosedConfig
+from core.progress import ProgressFactory
 from graph.about import git_hash, medkg_version
 from graph.db.connection import GraphClient, WriteTotals
-from graph.kg.cmekg import CMEKG_CONFIDENCE, CMeKGReader, installed_pickle
-from graph.kg.formats import KGFormat, Unit, read_units, source_files
-from graph.kg.model import ConceptRow, KGFormatError, TripleRow, static_relationship_type
+from kgmodel.cmekg import CMEKG_CONFIDENCE, CMeKGReader, installed_pickle
+from kgmodel.formats import KGFormat, Unit, read_units, source_files
+from kgmodel.model import ConceptRow, KGFormatError, TripleRow, static_relationship_type
 
 __all__ = ["KGLoadError", "LoadConfig", "LoadResult", "ParsedKG", "file_digests", "load_kg", "parse_kg",
            "relationship_rows", "resolve_path"]
 
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
 class LoadConfig(ClosedConfig):
@@ -55,7 +55,7 @@ class LoadConfig(ClosedConfig):
 
     confidence: float = Field(default=0.8, ge=0.0, le=1.0)
     """Confidence with which this source asserts each triple (rows may override it); when not given,
-    0.8, and 0.7 for ``cmekg`` (:data:`graph.kg.cmekg.CMEKG_CONFIDENCE`)."""
+    0.8, and 0.7 for ``cmekg`` (:data:`kgmodel.cmekg.CMEKG_CONFIDENCE`)."""
 
     encoding: str | None = None
     """Force an encoding; by default UTF-8, or GBK when the file is GBK."""
@@ -109,7 +109,7 @@ class ParsedKG:
     units: int
     errors: list[KGFormatError]
     summary: dict[str, Any] = field(default_factory=dict)  # what a format reports of itself (cmekg)
-    names_cleaned: int = 0  # names of valid units that lost zero-width characters (graph.kg.model.clean_name)
+    names_cleaned: int = 0  # names of valid units that lost zero-width characters (kgmodel.model.clean_name)
 
 
 def _default_source(config: LoadConfig, path: Path) -> str:
@@ -145,7 +145,7 @@ def parse_kg(path: Path, config: LoadConfig) -> ParsedKG:
 
     Raises:
         KGLoadError: on the first bad line, unless ``config.skip_invalid``.
-        graph.kg.cmekg.CMeKGRefused: a ``cmekg`` pickle that is not the pinned file (unless
+        kgmodel.cmekg.CMeKGRefused: a ``cmekg`` pickle that is not the pinned file (unless
             ``config.allow_unpinned``) or holds a global; never skipped.
     """
     source = _default_source(config, path)
@@ -231,7 +231,7 @@ class LoadResult:
     rates: dict[str, float]
     config: dict[str, Any]
     names_cleaned: int = 0
-    """Names that had zero-width characters, removed by :func:`graph.kg.model.clean_name`."""
+    """Names that had zero-width characters, removed by :func:`kgmodel.model.clean_name`."""
     format_summary: dict[str, Any] = field(default_factory=dict)
     """What the format reports of itself; for ``cmekg`` the digest, subject types, mixed and
     untyped subjects, facts per relationship type, aliases, codes and skipped facts per predicate."""
@@ -288,7 +288,7 @@ def load_kg(client: GraphClient, path: str | Path | None, config: LoadConfig,
         FileNotFoundError: nothing at ``path`` (or, for ``cmekg`` without one, no PyCMeKG installed).
         ValueError: no path for a format other than ``cmekg``.
         KGLoadError: an invalid line and ``skip_invalid`` off; nothing was written.
-        graph.kg.cmekg.CMeKGRefused: a ``cmekg`` pickle medkg will not unpickle; nothing was written.
+        kgmodel.cmekg.CMeKGRefused: a ``cmekg`` pickle medkg will not unpickle; nothing was written.
     """
     path = resolve_path(path, config.format)
     started = time.perf_counter()

@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from graph.kg.model import RELATION_TYPES
+from kgmodel.model import RELATION_TYPES
 
 __all__ = ["RECORD_RELATIONS", "RECORD_RELATION_TYPES", "RecordRelation", "record_relationship",
            "static_relationship_statement"]

@@ -3,7 +3,7 @@
 Index and property names cannot be Cypher parameters in ``CREATE VECTOR INDEX ... ON n.<property>``;
 the property comes from :class:`graph.kge.store.PropertyNames`, validated as
 ``kge_<identifier>``, and replaces the ``$(property)`` placeholder of
-``cypher/internal/create_kge_vector_index.cypher`` (the way ``graph.kg.model.static_relationship_type``
+``cypher/internal/create_kge_vector_index.cypher`` (the way ``kgmodel.model.static_relationship_type``
 specialises ``$(row.type)``). The index name and the dimension are parameters.
 
 Example:

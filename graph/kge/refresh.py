@@ -21,19 +21,18 @@ Example:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from core.progress import ProgressFactory
 from embeddings.foldin import EntityConstraint, Evidence, fold_in
 from graph.db.connection import GraphClient
 from graph.kge.store import EmbeddingStoreError, LiveRun, PropertyNames, live_run
 
 __all__ = ["FoldInUnsupportedError", "RefreshResult", "refresh_embeddings"]
 
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
 class FoldInUnsupportedError(ValueError):

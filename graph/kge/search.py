@@ -20,9 +20,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from graph.db.connection import GraphClient
-from graph.kg.model import CONCEPT_LABELS
 from graph.kge.index import vector_index
 from graph.kge.store import EmbeddingStoreError, PropertyNames, live_run
+from kgmodel.model import CONCEPT_LABELS
 
 __all__ = ["ConceptNotFoundError", "ConceptRef", "Neighbour", "NeighbourResult", "find_neighbours"]
 

@@ -41,6 +41,7 @@ from neo4j import ManagedTransaction, unit_of_work
 from pydantic import Field
 
 from core.config import FrozenConfig
+from core.progress import ProgressFactory
 from embeddings.registry import resolve_model
 from graph.db.connection import GraphClient, chunks
 from graph.db.queries import query
@@ -63,7 +64,6 @@ __all__ = [
     "store_embeddings",
 ]
 
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 #: ``kge_`` + a lower-case identifier: the only shape of a vector property this package writes or reads.
 _PROPERTY = re.compile(r"^kge_[a-z][a-z0-9_]{0,39}$")

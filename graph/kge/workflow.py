@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import neo4j
 from neo4j import ManagedTransaction, unit_of_work
 
+from core.progress import ProgressFactory
 from embeddings.config import KGEConfig
 from graph.about import git_hash, medkg_version
 from graph.db.connection import GraphClient
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["ExportSummary", "GraphEmbeddingResult", "export_triples", "train_graph_embeddings"]
 
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
 @dataclass(frozen=True)

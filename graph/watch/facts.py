@@ -33,8 +33,8 @@ from typing import Any
 from extractor.assertion.schema import Assertion
 from extractor.plugin import LinkResultItem, RelationResult, SpanResult
 from extractor.plugins.evidence import relation_polarity, relation_temporality
-from graph.kg.model import CONCEPT_LABELS
 from graph.kg.relations import record_relationship
+from kgmodel.model import CONCEPT_LABELS
 
 __all__ = ["BatchRows", "RecordFacts", "build_rows", "mention_id"]
 

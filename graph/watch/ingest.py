@@ -29,22 +29,22 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
 from neo4j import ManagedTransaction, unit_of_work
 
+from core.progress import ProgressFactory
 from graph.db.connection import GraphClient, chunks
 from graph.db.queries import query
-from graph.kg.formats import json_problem
 from graph.watch.config import IngestConfig
 from graph.watch.records import text_problem, text_sha256
+from kgmodel.formats import json_problem
 
 __all__ = ["IngestError", "IngestResult", "IngestRow", "ingest_path", "ingest_rows", "read_records"]
 
-ProgressFactory = Callable[[str, int], Callable[[int], None]]
 MAX_ID_LENGTH = 200
 
 

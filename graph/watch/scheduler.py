@@ -2,9 +2,10 @@
 
 - :func:`run_scheduled`: one process; the cycle runs at once and then on an interval or a cron
   expression. One cycle at a time (``max_instances=1``), missed runs coalesced into one.
-- :func:`run_workers`: ``N`` worker processes, each a ``medkg watch`` of its own (same options); the
-  parent forwards SIGTERM/SIGINT to them and waits. Workers coordinate only through the leases in
-  the database, so the same command on several machines shares the same queue.
+- :func:`run_workers`: ``N`` worker processes, each running the command line the caller gives (the
+  application layer passes its own watch command); the parent forwards SIGTERM/SIGINT to them and
+  waits. Workers coordinate only through the leases in the database, so the same command on several
+  machines shares the same queue.
 - :func:`install_stop_handlers`: SIGTERM and SIGINT set a stop event; the current batch finishes,
   unstarted records are given back, and the process exits 0. A second signal exits at once (the
   leases then expire and other workers take the records over).
@@ -120,13 +121,18 @@ def _now() -> Any:  # datetime
     return datetime.now().astimezone()
 
 
-def run_workers(argv: Sequence[str], workers: int, stop: threading.Event) -> list[dict[str, Any]]:
-    """Start ``workers`` processes of ``medkg <argv>`` and wait for them.
+def run_workers(command: Sequence[str], workers: int, stop: threading.Event) -> list[dict[str, Any]]:
+    """Start ``workers`` processes of ``command`` (the whole command line) and wait for them.
 
-    Signals received by this process are passed on; each worker prints one JSON object (``--json``),
-    collected here with its exit code.
+    Worker ``i`` runs ``[*command, "--worker-index", str(i)]``. Once ``stop`` is set, each live worker
+    gets one SIGTERM. The last line a worker prints on stdout is read as a JSON object (a ``--json``
+    command prints one) and returned with its index and exit code; output that is not JSON comes back
+    as ``output`` (its last 2,000 characters).
+
+    Example:
+        >>> run_workers([sys.executable, "-c", "print('{}')"], 2, threading.Event())  # doctest: +SKIP
+        [{'worker_index': 0, 'exit_code': 0}, {'worker_index': 1, 'exit_code': 0}]
     """
-    command = [sys.executable, "-c", "from graph.cli import app; app()", *argv]
     procs = [subprocess.Popen([*command, "--worker-index", str(i)], stdout=subprocess.PIPE, text=True)
              for i in range(workers)]
     forwarded = False

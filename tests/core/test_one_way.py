@@ -7,13 +7,11 @@ The checks read the source with ``ast`` (definitions and imports, not words in c
 from __future__ import annotations
 
 import ast
-import functools
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from repo_helpers import REPO, imported_modules, medkg_packages, parsed, python_files
 
 import embeddings.registry
 import extractor.plugins.registry
@@ -22,24 +20,10 @@ import linker.steps
 from core.config import ClosedConfig, FrozenConfig
 from core.registry import LazyRegistry
 
-REPO = Path(__file__).resolve().parents[2]
-#: The packages of medkg (``core`` may import none of them, nor what they import).
-MEDKG_PACKAGES = ("core", "graph", "linker", "embeddings", "extractor", "cypher")
+#: The packages of medkg besides ``core`` (which may import none of them, nor what they import).
+OTHERS = tuple(p for p in medkg_packages() if p != "core")
 #: What ``core`` may import besides the standard library.
 CORE_MAY_IMPORT = {"core", "pydantic", "pydantic_core"}
-
-
-@functools.cache
-def python_files(*folders: str) -> list[Path]:
-    """The tracked (or new, not ignored) ``.py`` files of the repository, under ``folders`` if given."""
-    out = subprocess.run(["git", "-C", str(REPO), "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                          "--", *(folders or ("*.py",))], capture_output=True, check=True, timeout=60).stdout
-    return sorted({REPO / n for n in out.decode("utf-8").split("\0") if n.endswith(".py") and (REPO / n).is_file()})
-
-
-@functools.cache
-def parsed(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
 
 
 def definitions(kind: type[ast.ClassDef | ast.FunctionDef], name: str) -> list[str]:
@@ -50,15 +34,6 @@ def definitions(kind: type[ast.ClassDef | ast.FunctionDef], name: str) -> list[s
             if isinstance(node, kind) and node.name == name:
                 found.append(f"{path.relative_to(REPO)}:{node.lineno}")
     return found
-
-
-def imported_modules(tree: ast.Module) -> Iterator[tuple[int, str]]:
-    """``(line, module)`` of every import, inside functions too (relative imports give their dots)."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            yield from ((node.lineno, alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            yield node.lineno, "." * node.level + (node.module or "")
 
 
 def test_every_registry_is_the_one_lazy_registry() -> None:
@@ -88,7 +63,7 @@ def test_one_closed_config_base() -> None:
         assert [d.split(":")[0] for d in found] == ["core/config.py"], found
     # no package class closes itself by hand: it derives from ClosedConfig or FrozenConfig
     by_hand = []
-    for path in python_files(*MEDKG_PACKAGES[1:]):
+    for path in python_files(*OTHERS):
         for node in ast.walk(parsed(path)):
             if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "model_config"
                                                     for t in node.targets):
@@ -142,7 +117,7 @@ def test_core_imports_nothing_of_medkg() -> None:
             top = module.split(".")[0]
             if module.startswith(".") or top == "core" or top == "__future__":
                 continue
-            if top in MEDKG_PACKAGES or (top not in sys.stdlib_module_names and top not in CORE_MAY_IMPORT):
+            if top in OTHERS or (top not in sys.stdlib_module_names and top not in CORE_MAY_IMPORT):
                 bad.append(f"{path.relative_to(REPO)}:{line}: {module}")
     assert not bad, f"core is the lowest floor (standard library and pydantic only): {bad}"
 
@@ -150,7 +125,7 @@ def test_core_imports_nothing_of_medkg() -> None:
 def test_importing_core_loads_no_medkg_package() -> None:
     code = ("import sys, core, core.config, core.paths, core.registry, core.versions\n"
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in "
-            f"{MEDKG_PACKAGES[1:]!r} + ('neo4j', 'torch', 'numpy'))\n"
+            f"{OTHERS!r} + ('neo4j', 'torch', 'numpy'))\n"
             "assert not bad, bad\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO, timeout=60)
 

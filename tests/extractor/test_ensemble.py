@@ -6,12 +6,12 @@ import pytest
 from cli_helpers import one_json
 from typer.testing import CliRunner
 
+from app.cli import app
 from extractor.checkpoint import load_tagger
 from extractor.data import Span, write_ccks
 from extractor.ensemble import VotingEnsemble, vote
 from extractor.scoring import score_spans
 from extractor.train import train_tagger
-from graph.cli import app
 
 
 def test_majority_keeps_spans_most_members_agree_on():

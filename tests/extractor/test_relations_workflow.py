@@ -49,7 +49,7 @@ def test_evaluate_relations_command(data_dir: Path, tmp_path: Path, monkeypatch:
 
     from typer.testing import CliRunner
 
-    from graph.cli import app
+    from app.cli import app
 
     monkeypatch.setenv("MEDKG_DATA_DIR", str(data_dir))
     result = CliRunner().invoke(app, ["evaluate-relations", "--json"])

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from analyst_helpers import build_processed_graph, watch_once
 
+from app.report import write_report
 from graph.analyst.library import QueryResult, run_library_query
-from graph.analyst.report import write_report
 from graph.db.connection import GraphClient
 from graph.watch.claims import requeue_records
 from graph.watch.plugins import register_plugin

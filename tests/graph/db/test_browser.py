@@ -27,7 +27,7 @@ from cli_helpers import one_json
 from neo4j_helpers import assert_listens_on_loopback_only
 from typer.testing import CliRunner
 
-from graph.cli import app
+from app.cli import app
 from graph.db.config import MedkgSettings
 from graph.db.queries import query
 from graph.db.server import LocalNeo4j, free_port

@@ -12,15 +12,15 @@ import pytest
 from cli_helpers import one_json
 from typer.testing import CliRunner
 
-from graph.cli import app
+from app.cli import app
 from graph.db.connection import ConnectionInfo, GraphClient
-from graph.kg import cmekg
-from graph.kg.cmekg import CMEKG_SHA256, CMeKGRefused, installed_pickle
-from graph.kg.cmekg_schema import RELATION_PREDICATES, infer_type
 from graph.kg.loader import KGLoadError, LoadConfig, load_kg, parse_kg
-from graph.kg.model import CONCEPT_LABELS, RELATION_TYPES
 from graph.kg.relations import RECORD_RELATIONS
 from graph.kg.stats import graph_stats
+from kgmodel import cmekg
+from kgmodel.cmekg import CMEKG_SHA256, CMeKGRefused, installed_pickle
+from kgmodel.cmekg_schema import RELATION_PREDICATES, infer_type
+from kgmodel.model import CONCEPT_LABELS, RELATION_TYPES
 
 # A CMeKG-shaped dict written by the test: one disease, one drug, two checks (one of them with a
 # tie between Check and Disease signals), one subject without any type signal.

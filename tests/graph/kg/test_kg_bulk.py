@@ -18,7 +18,7 @@ from test_cmekg import SMALL, write_pickle
 from test_kg_loader import _xywy_record
 from typer.testing import CliRunner
 
-from graph.cli import app
+from app.cli import app
 from graph.db.config import MedkgSettings
 from graph.db.connection import GraphClient
 from graph.db.server import LocalNeo4j, free_port

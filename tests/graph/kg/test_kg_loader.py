@@ -10,7 +10,7 @@ import pytest
 from cli_helpers import one_json
 from typer.testing import CliRunner
 
-from graph.cli import app
+from app.cli import app
 from graph.db.connection import ConnectionInfo, GraphClient
 from graph.kg.loader import KGLoadError, LoadConfig, load_kg
 from graph.kg.stats import graph_stats

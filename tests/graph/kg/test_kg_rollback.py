@@ -11,7 +11,7 @@ from neo4j_helpers import wipe
 
 from graph.db.connection import GraphClient, WriteTotals
 from graph.kg.loader import KGLoadError, LoadConfig, load_kg
-from graph.kg.model import static_relationship_type
+from kgmodel.model import static_relationship_type
 
 GOOD = "糖尿病\tDisease\tHAS_SYMPTOM\t多饮\tSymptom\n"
 

@@ -9,7 +9,7 @@ import pytest
 from cli_helpers import one_json
 from typer.testing import CliRunner
 
-from graph.cli import app
+from app.cli import app
 from graph.db.connection import ConnectionInfo, GraphClient
 from graph.kg.linking import build_linker, concept_records
 from graph.kg.loader import LoadConfig, load_kg

@@ -6,20 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_helpers import one_json
+from cli_helpers import invoke_json
 from typer.testing import CliRunner
 
+from app.cli import app
 from embeddings import KGEConfig, UnknownModelError
-from graph.cli import app
 from graph.db.connection import ConnectionInfo, GraphClient
 from graph.db.queries import used_queries
 from graph.kg.loader import LoadConfig, load_kg
-from graph.kg.model import static_relationship_type
 from graph.kge.index import vector_index
 from graph.kge.refresh import FoldInUnsupportedError, refresh_embeddings
 from graph.kge.search import ConceptNotFoundError, find_neighbours
 from graph.kge.store import EmbeddingStoreError, PropertyNames, StoreConfig, list_runs, live_run
 from graph.kge.workflow import train_graph_embeddings
+from kgmodel.model import static_relationship_type
 
 TINY = {"dim": 4, "epochs": 4, "batch_size": 32, "seed": 7, "early_stopping": {"frequency": 2}}
 NAMES = PropertyNames("kge_transe")
@@ -230,11 +230,6 @@ def test_fold_in_needs_a_translation_model(sample_graph: GraphClient) -> None:
     assert vector_index(sample_graph, PropertyNames("kge_distmult")).dim == 4
     with pytest.raises(FoldInUnsupportedError):
         refresh_embeddings(sample_graph, "DistMult")
-
-
-def invoke_json(*args: str) -> tuple[int, dict[str, object]]:
-    result = runner.invoke(app, [*args, "--json"])
-    return result.exit_code, one_json(result.stdout)
 
 
 def test_cli(sample_graph: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path) -> None:

@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from watch_helpers import NoConfig, one, rows
+from graph_helpers import add_records, one, rows
+from plugin_helpers import StubPlugin, registered
 
 from extractor.assertion.rules import DEFAULT_RULES, load_rules
 from extractor.plugin import ExtractionRecord, RecordResult, RelationResult
 from extractor.plugins.assertion import ContextAssertion
-from extractor.plugins.registry import register_class, unregister_class
 from graph.db.connection import GraphClient
 from graph.watch.config import WatchConfig
 from graph.watch.plugins import PluginError, list_extractors, register_defaults, register_plugin, set_enabled
@@ -30,12 +30,6 @@ def asserting_graph(kg_graph: GraphClient) -> GraphClient:
     for name in PLUGINS:
         register_plugin(kg_graph, name, enable=True)
     return kg_graph
-
-
-def add_records(client: GraphClient, records: dict[str, str]) -> None:
-    with client.session() as session:
-        for rid, text in records.items():
-            session.run("CREATE (:EMR {id: $id, text: $text})", id=rid, text=text).consume()
 
 
 def cycle(client: GraphClient, **options: Any) -> Any:
@@ -138,20 +132,11 @@ def test_without_the_assertion_plugin_mentions_count_as_before(asserting_graph: 
     assert one(client, "MATCH (rm:RelationMention) WHERE rm.polarity = 'negative' RETURN count(rm)") == 0
 
 
-class EveryPair:
+class EveryPair(StubPlugin):
     """A third-party relation plugin that ignores assertions: every Disease-Symptom pair is 临床表现."""
 
     name: ClassVar[str] = "every-pair"
-    version: ClassVar[str] = "1"
     kind: ClassVar[str] = "relation"
-    Config = NoConfig
-
-    def __init__(self, config: NoConfig, context: Any = None) -> None:
-        self.settings = config
-
-    @classmethod
-    def artifact_sha256(cls, config: object) -> None:
-        return None
 
     def extract(self, records: list[ExtractionRecord]) -> list[RecordResult]:
         return [RecordResult(r.id, relations=tuple(
@@ -163,12 +148,9 @@ def test_the_graph_applies_the_evidence_rule_to_any_relation_plugin(asserting_gr
     client = asserting_graph
     set_enabled(client, "cooccurrence-relations", False)
     add_records(client, {"ex": EXAMPLE, "family": "其父患高血压，伴头晕。"})
-    spec = register_class(EveryPair)
-    try:
+    with registered(EveryPair):
         register_plugin(client, "every-pair", enable=True)
         cycle(client)
-    finally:
-        unregister_class(spec.id)
     written = rows(client, "MATCH (rm:RelationMention)-[:SUBJECT]->(s), (rm)-[:OBJECT]->(o) "
                            "RETURN s.text AS s, o.text AS o, rm.polarity AS polarity")
     assert {(r["s"], r["o"], r["polarity"]) for r in written} == {("脑梗死", s, "negative") for s in NEGATED}
@@ -209,14 +191,11 @@ def test_a_new_assertion_version_supersedes_mentions_and_their_evidence(assertin
     rules = tmp_path / "no_wu.tsv"
     rules.write_text("".join(line for line in DEFAULT_RULES.read_text(encoding="utf-8").splitlines(keepends=True)
                              if not line.startswith("neg-wu\t")), encoding="utf-8")
-    spec = register_class(ContextAssertionV2)
-    try:
+    with registered(ContextAssertionV2):
         set_enabled(client, "context-assertion@1", False)  # one assertion plugin is enabled at a time
         register_plugin(client, "context-assertion", "2", {"rules": str(rules)}, enable=True)
         client.write("internal/requeue_emrs", status="DONE", ids=None)
         second = cycle(client)
-    finally:
-        unregister_class(spec.id)
     after = mentions(client, "ex")
     assert after["发热"]["certainty"] == "affirmed" and after["发热"]["by"] == "context-assertion@2"
     assert after["高血压"]["certainty"] == "negated" and before["发热"]["certainty"] == "negated"
@@ -262,12 +241,9 @@ def test_a_failing_assertion_plugin_fails_its_record_only(asserting_graph: Graph
     client = asserting_graph
     add_records(client, {f"good-{i}": f"患者{i}诊断糖尿病。" for i in range(5)} | {"poison": "☠ 无发热"})
     set_enabled(client, "context-assertion", False)
-    spec = register_class(BrokenAssertion)
-    try:
+    with registered(BrokenAssertion):
         register_plugin(client, "broken-assertion", enable=True)
         result = run_watcher_once(client, WatchConfig(batch_size=3, max_attempts=1, **FAST))
-    finally:
-        unregister_class(spec.id)
     states = {r["id"]: r for r in rows(client, "MATCH (e:EMR) RETURN e.id AS id, e.status AS status, e.error AS error")}
     assert states["poison"] == {"id": "poison", "status": "FAILED",
                                 "error": "extractor broken-assertion@1: RuntimeError: cannot assert this record"}

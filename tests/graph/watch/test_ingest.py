@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from watch_helpers import one, rows
+from graph_helpers import one, rows
 
 from graph.db.connection import GraphClient
 from graph.watch.config import IngestConfig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from watch_helpers import one, rows
+from graph_helpers import one, rows
 
 from graph.db.connection import GraphClient
 from graph.watch.claims import adopt_new, claim_batch

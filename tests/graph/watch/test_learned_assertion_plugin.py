@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from assertion_helpers import RECORD_EXAMPLES, TINY
 from cli_helpers import one_json
+from graph_helpers import add_records, rows
 from typer.testing import CliRunner
-from watch_helpers import rows
 
+from app.cli import app
 from extractor.assertion.combine import train_and_choose
 from extractor.assertion.evalset import AnnotatedMention
 from extractor.assertion.learned import LearnedAssertion, train_learned
@@ -26,7 +27,6 @@ from extractor.plugin import ExtractionRecord, SpanResult, validate_result
 from extractor.plugins.assertion import ContextAssertion
 from extractor.plugins.learned_assertion import LearnedAssertionConfig, LearnedAssertionPlugin
 from extractor.plugins.registry import find_spec, load_class
-from graph.cli import app
 from graph.db.connection import ConnectionInfo, GraphClient
 from graph.watch.config import WatchConfig
 from graph.watch.plugins import (
@@ -161,8 +161,7 @@ def test_the_watcher_runs_the_learned_model_as_its_assertion_plugin(watch_graph:
     stored = register_plugin(client, "learned-assertion", config={"model": str(models["plain"])}, enable=True)
     assert stored.config == {"model": str(models["plain"].resolve()), "combine": False, "rules": None}
     assert stored.artifact_sha256 == _digest(models["plain"])
-    with client.session() as session:
-        session.run("CREATE (:EMR {id: 'r', text: $text})", text=RECORD).consume()
+    add_records(client, {"r": RECORD})
     result = run_watcher_once(client, WatchConfig(device="cpu", backoff_seconds=0.0))
     assert result.failed == 0 and result.done == 1, result.failures
     assert result.extractors == ["gazetteer-ner@1", "learned-assertion@1", "kg-linker@1", "cooccurrence-relations@1"]

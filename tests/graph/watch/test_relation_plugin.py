@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from watch_helpers import one, rows
+from graph_helpers import one, rows
 
 from extractor.plugin import ExtractionRecord, SpanResult
 from extractor.plugins.entity_marker import EntityMarkerConfig, EntityMarkerRelations, sentence_bounds

@@ -15,14 +15,15 @@ from typing import Any, ClassVar
 
 import pytest
 from cli_helpers import one_json
-from watch_helpers import DEFAULT_PLUGINS, one, rows
+from graph_helpers import one, rows
+from plugin_helpers import registered
+from watch_helpers import DEFAULT_PLUGINS
 
 from extractor.plugin import ExtractionRecord, RecordResult
 from extractor.plugins.context import PluginContext
 from extractor.plugins.cooccurrence import CooccurrenceConfig, CooccurrenceRelations
 from extractor.plugins.gazetteer_ner import GazetteerNER, GazetteerNERConfig
 from extractor.plugins.linking import KGLinker, KGLinkerConfig
-from extractor.plugins.registry import register_class, unregister_class
 from graph.db.config import MedkgSettings
 from graph.db.connection import ConnectionInfo, GraphClient
 from graph.db.server import LocalNeo4j, free_port
@@ -83,7 +84,7 @@ def check_no_loss_no_duplicates(client: GraphClient, expected: dict[str, tuple[i
 
 
 def medkg(*args: str) -> list[str]:
-    return [sys.executable, "-c", "from graph.cli import app; app()", *args]
+    return [sys.executable, "-m", "app.cli", *args]
 
 
 def env_for(info: ConnectionInfo, home: Path) -> dict[str, str]:
@@ -229,15 +230,12 @@ class Poison(GazetteerNER):
 
 def test_a_poison_record_among_good_ones(kg_graph: GraphClient) -> None:
     client = kg_graph
-    spec = register_class(Poison)
-    try:
+    with registered(Poison):
         register_plugin(client, "poison-gazetteer", enable=True)
         records = make_records(client, 99)
         with client.session() as session:
             session.run("CREATE (:EMR {id: 'poison', text: $t})", t=SAMPLE[0]).consume()
         result = run_watcher_once(client, WatchConfig(batch_size=8, max_attempts=3, backoff_seconds=0, device="cpu"))
-    finally:
-        unregister_class(spec.id)
     poison = rows(client, "MATCH (e:EMR {id: 'poison'}) RETURN e.status AS s, e.error AS e, e.attempts AS a, "
                           "COUNT { (e)-[:HAS_MENTION]->() } AS facts")[0]
     done = one(client, "MATCH (e:EMR {status: 'DONE'}) RETURN count(e)")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import threading
 from typing import ClassVar
 
-from watch_helpers import one, rows
+from graph_helpers import one, rows
+from plugin_helpers import registered
 
 from extractor.plugin import ExtractionRecord, RecordResult
 from extractor.plugins.gazetteer_ner import GazetteerNER
-from extractor.plugins.registry import register_class, unregister_class
 from graph.db.connection import GraphClient
 from graph.watch.claims import adopt_new, claim_batch
 from graph.watch.config import WatchConfig
@@ -92,13 +92,10 @@ def test_a_slow_worker_whose_records_were_taken_over_closes_its_run_as_lost(kg_g
                 others[0] = run_watcher_once(client, WatchConfig(worker="other", **FAST))
             return super().extract(records)
 
-    spec = register_class(Slow)
-    try:
+    with registered(Slow):
         register_plugin(client, "slow-gazetteer", enable=True)
         add_records(client, 2)
         slow = run_watcher_once(client, WatchConfig(worker="slow", lease_seconds=0.3, **FAST))
-    finally:
-        unregister_class(spec.id)
     assert (slow.done, slow.lost) == (0, 2) and others[0].done == 2
     state = run_state(client, slow.runs[0])
     assert state["status"] == "lost" and state["finished"]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import one_json
-from watch_helpers import one
+from graph_helpers import one
 
 from graph.db.connection import ConnectionInfo, GraphClient
-from graph.watch.scheduler import run_scheduled
+from graph.watch.scheduler import run_scheduled, run_workers
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -50,7 +50,7 @@ def test_sigterm_finishes_the_batch_releases_nothing_half_done_and_exits_0(
                     ).consume()
     env = dict(os.environ, NEO4J_URI=neo4j_info.uri, NEO4J_USERNAME=neo4j_info.username,
                NEO4J_PASSWORD=neo4j_info.password, MEDKG_HOME=str(tmp_path), PYTHONPATH=str(REPO))
-    proc = subprocess.Popen([sys.executable, "-c", "from graph.cli import app; app()", "watch", "--interval", "60",
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "watch", "--interval", "60",
                              "--batch-size", "2", "--device", "cpu", "--json"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -67,3 +67,38 @@ def test_sigterm_finishes_the_batch_releases_nothing_half_done_and_exits_0(
     assert logs and all({"ts", "level", "logger", "msg"} <= set(entry) for entry in logs)
     assert any(entry.get("event") == "stop_requested" for entry in logs)
     assert any(entry.get("event") == "batch" and "run" in entry for entry in logs)
+
+
+def test_run_workers_runs_exactly_the_command_line_it_is_given() -> None:
+    # the scheduler knows nothing of the CLI: it runs the command it is given, plus each worker's index
+    command = [sys.executable, "-c", "import json, sys; print(json.dumps({'argv': sys.argv[1:]}))", "a", "--b"]
+    results = run_workers(command, 2, threading.Event())
+    assert results == [{"worker_index": i, "exit_code": 0, "argv": ["a", "--b", "--worker-index", str(i)]}
+                       for i in range(2)]
+
+
+def test_run_workers_passes_a_stop_on_to_its_workers_as_sigterm(tmp_path: Path) -> None:
+    # each worker marks itself ready once its SIGTERM handler is in place, then waits for the signal
+    code = ("import json, pathlib, signal, sys, time\n"
+            "def stop(signum, frame):\n"
+            "    print(json.dumps({'signal': signal.Signals(signum).name}))\n"
+            "    sys.exit(0)\n"
+            "signal.signal(signal.SIGTERM, stop)\n"
+            "pathlib.Path(sys.argv[1], sys.argv[3]).touch()\n"
+            "time.sleep(60)\n"
+            "sys.exit(3)\n")
+    stop = threading.Event()
+
+    def stop_when_ready() -> None:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.iterdir())) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stop.set()
+
+    setter = threading.Thread(target=stop_when_ready)
+    setter.start()
+    started = time.monotonic()
+    results = run_workers([sys.executable, "-c", code, str(tmp_path)], 3, stop)
+    setter.join()
+    assert time.monotonic() - started < 50
+    assert results == [{"worker_index": i, "exit_code": 0, "signal": "SIGTERM"} for i in range(3)]

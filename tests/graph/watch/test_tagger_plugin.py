@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from graph_helpers import add_records, one
 from safetensors.torch import load_file, save_file
-from watch_helpers import one
 
 from extractor.batching import collate
 from extractor.config import EncoderConfig, FeatureConfig, HeadConfig, TaggerConfig, TrainConfig
@@ -111,8 +111,7 @@ def test_tagger_in_a_watcher_cycle_and_artifact_checks(kg_graph: GraphClient, ch
     config = tagger_config(model_dir, client)  # no embedding run in this graph: the checkpoint's own vectors
     assert config["kg_source"] == "checkpoint" and "unit-run-1" in config["note"]
     register_plugin(client, "cbt-kg-tagger", config=config, enable=True)
-    with client.session() as session:
-        session.run("CREATE (:EMR {id: 'r', text: '患者糖尿病十年，口服二甲双胍。'})").consume()
+    add_records(client, {"r": "患者糖尿病十年，口服二甲双胍。"})
     result = run_watcher_once(client, WatchConfig(device="cpu", threads=1))
     assert result.done == 1 and result.extractors == ["cbt-kg-tagger@1"]
     spans = one(client, "MATCH (:EMR {id: 'r'})-[:HAS_MENTION]->(m) RETURN collect([m.start, m.end, m.extractor])")

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from watch_helpers import NoConfig, one, rows
+from graph_helpers import add_records, one, rows
+from plugin_helpers import StubPlugin, registered
 
 from extractor.plugin import ExtractionRecord, RecordResult, SpanResult
 from extractor.plugins.gazetteer_ner import GazetteerNER
-from extractor.plugins.registry import register_class, unregister_class
 from graph.analyst.library import run_library_query
 from graph.db.connection import GraphClient
 from graph.watch.claims import adopt_new, claim_batch
@@ -32,31 +32,11 @@ def ingest_sample(client: GraphClient) -> None:
     ingest_path(client, REPO / "data" / "sample" / "emr.jsonl", IngestConfig(format="ccks"))
 
 
-def add_records(client: GraphClient, records: dict[str, Any]) -> None:
-    """Create records the way an outside writer would: only id and text, by Cypher."""
-    with client.session() as session:
-        for rid, text in records.items():
-            session.run("CREATE (:EMR {id: $id, text: $text})", id=rid, text=text).consume()
-
-
 def counts(client: GraphClient) -> dict[str, int]:
     return {label: one(client, "MATCH (n) WHERE $label IN labels(n) RETURN count(n)", label=label)
             for label in ("Mention", "RelationMention", "Concept", "Run")} | {
         "REFERS_TO": one(client, "MATCH ()-[r:REFERS_TO]->() RETURN count(r)"),
         "rels": one(client, "MATCH (:Concept)-[r]->(:Concept) RETURN count(r)")}
-
-
-class PluginClass:
-    """Register a plugin class for one test."""
-
-    def __init__(self, cls: type) -> None:
-        self.spec = register_class(cls)
-
-    def __enter__(self) -> Any:
-        return self.spec
-
-    def __exit__(self, *exc: object) -> None:
-        unregister_class(self.spec.id)
 
 
 def test_cycle_merges_mentions_links_relations_with_provenance(watch_graph: GraphClient) -> None:
@@ -135,7 +115,7 @@ def test_a_new_version_supersedes_old_facts_traceably(watch_graph: GraphClient) 
     ingest_sample(client)
     first = run_watcher_once(client, WatchConfig(**FAST))
     old = one(client, "MATCH (m:Mention) RETURN count(m)")
-    with PluginClass(GazetteerV2):
+    with registered(GazetteerV2):
         register_plugin(client, "gazetteer-ner", "2", {"score": 0.75}, enable=True)
         set_enabled(client, "gazetteer-ner@1", False)
         client.write("internal/requeue_emrs", status="DONE", ids=None)
@@ -170,23 +150,11 @@ def test_enable_and_disable_take_effect_at_the_next_cycle(watch_graph: GraphClie
     assert one(client, "MATCH (:EMR {id: 'r2'})-[:HAS_MENTION]->()-[l:REFERS_TO]->() RETURN count(l)") == 1
 
 
-class FixedNER:
+class FixedNER(StubPlugin):
     """Finds 2型糖尿病 wherever it occurs, with a high score (a second NER plugin for the overlap rule)."""
 
     name: ClassVar[str] = "fixed-ner"
-    version: ClassVar[str] = "1"
     kind: ClassVar[str] = "ner"
-
-    Config = NoConfig
-
-    def __init__(self, config: NoConfig, context: Any = None) -> None:
-        self.settings = config
-
-    @classmethod
-    def artifact_sha256(cls, config: object) -> None:
-        return None
-
-    config: ClassVar[dict] = {}
 
     def extract(self, records: list[ExtractionRecord]) -> list[RecordResult]:
         out = []
@@ -199,7 +167,7 @@ class FixedNER:
 
 def test_two_ner_plugins_are_merged_by_the_overlap_rule(watch_graph: GraphClient) -> None:
     client = watch_graph
-    with PluginClass(FixedNER):
+    with registered(FixedNER):
         register_plugin(client, "fixed-ner", enable=True)
         add_records(client, {"r": "诊断：2型糖尿病，高血压。"})
         run_watcher_once(client, WatchConfig(**FAST))
@@ -230,21 +198,11 @@ def test_bad_records_fail_with_their_error_and_the_rest_go_on(watch_graph: Graph
     assert {r["id"] for r in watch_status(client).invalid["first"]} == {"number", "missing"}
 
 
-class PoisonNER:
+class PoisonNER(StubPlugin):
     """Raises on records holding a skull; returns offsets outside the text on records holding a ghost."""
 
     name: ClassVar[str] = "poison-ner"
-    version: ClassVar[str] = "1"
     kind: ClassVar[str] = "ner"
-    Config = NoConfig
-    config: ClassVar[dict] = {}
-
-    def __init__(self, config: NoConfig, context: Any = None) -> None:
-        self.settings = config
-
-    @classmethod
-    def artifact_sha256(cls, config: object) -> None:
-        return None
 
     def extract(self, records: list[ExtractionRecord]) -> list[RecordResult]:
         if any("☠" in r.text for r in records):
@@ -258,7 +216,7 @@ def test_a_poison_record_ends_failed_after_its_attempts(watch_graph: GraphClient
     client = watch_graph
     good = {f"good-{i}": f"患者{i}诊断糖尿病。" for i in range(10)}
     add_records(client, good | {"poison": "☠ 糖尿病", "ghost": "👻"})
-    with PluginClass(PoisonNER):
+    with registered(PoisonNER):
         register_plugin(client, "poison-ner", enable=True)
         result = run_watcher_once(client, WatchConfig(batch_size=4, max_attempts=2, pipeline=pipeline, **FAST))
     states = {r["id"]: r for r in rows(client, "MATCH (e:EMR) RETURN e.id AS id, e.status AS status, "
@@ -403,7 +361,7 @@ def test_a_stop_request_finishes_the_current_batch_and_ends_the_cycle(watch_grap
             stop.set()
             return super().extract(records)
 
-    with PluginClass(StopAfterFirst):
+    with registered(StopAfterFirst):
         register_plugin(client, "stopper", enable=True)
         result = Watcher(client, WatchConfig(batch_size=3, **FAST), stop).run_once()
     assert result.stopped and result.batches == 1 and result.done == 3

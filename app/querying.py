@@ -1,0 +1,79 @@
+"""The analysts' queries as ``medkg query`` runs them: the library's listing, a library query or an ad-hoc statement.
+
+Both kinds of query run in a read transaction (:mod:`graph.analyst.library`). Parameters arrive as the command
+line gives them, ``NAME=VALUE`` strings: a library query converts each to the type its file declares; an ad-hoc
+statement declares none, so a value that is a JSON literal (``42``, ``true``, ``["a"]``) is taken as that
+literal and any other as the string.
+
+Example:
+    >>> adhoc_value("42"), adhoc_value('["a"]'), adhoc_value("糖尿病")
+    (42, ['a'], '糖尿病')
+    >>> run_query(client, name="top_treatments", params={"disease": "Disease:糖尿病"})  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from graph.analyst.library import (
+    DEFAULT_ROW_LIMIT,
+    DEFAULT_TIMEOUT_S,
+    QueryResult,
+    QuerySpec,
+    library,
+    run_cypher,
+    run_library_query,
+)
+from graph.db.connection import GraphClient
+from graph.db.queries import CypherFileError
+
+__all__ = ["LibraryFileError", "adhoc_value", "query_library", "run_query"]
+
+
+class LibraryFileError(RuntimeError):
+    """A file of the query library is malformed (the message names the file and what is wrong)."""
+
+
+def query_library() -> list[QuerySpec]:
+    """Every query of the library (``cypher/analyst``), by name.
+
+    Raises:
+        LibraryFileError: A file's header is malformed.
+    """
+    try:
+        return list(library().values())
+    except CypherFileError as exc:
+        raise LibraryFileError(str(exc)) from exc
+
+
+def adhoc_value(value: str) -> Any:  # any JSON literal, else the string
+    """An ad-hoc statement's parameter: the JSON literal ``value`` is, else ``value`` itself."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def run_query(client: GraphClient, *, name: str | None = None, cypher: str | None = None,
+              params: Mapping[str, str] | None = None, row_limit: int = DEFAULT_ROW_LIMIT,
+              timeout: float = DEFAULT_TIMEOUT_S) -> QueryResult:
+    """Run the ad-hoc statement ``cypher`` when given, else the library query ``name``, read-only.
+
+    Args:
+        client: The graph.
+        name: A library query.
+        cypher: An ad-hoc statement (it wins over ``name``).
+        params: ``NAME`` -> ``VALUE`` as given on the command line.
+        row_limit: Most rows returned (the result's note says when it cut).
+        timeout: Seconds the whole query may take, retries included.
+
+    Raises:
+        QueryError: An unknown query, bad parameters, a statement that is not a read, a syntax error, a timeout.
+    """
+    given = dict(params or {})
+    if cypher is not None:
+        return run_cypher(client, cypher, {k: adhoc_value(v) for k, v in given.items()}, row_limit=row_limit,
+                          timeout=timeout)
+    return run_library_query(client, name or "", given, row_limit=row_limit, timeout=timeout)

@@ -1,0 +1,129 @@
+"""``medkg train --out DIR`` alone: the default model from scratch on a small data folder the test writes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from cli_helpers import one_json
+from typer.testing import CliRunner
+
+from app.cli import app
+from app.tagging.data import CCKS_TRAIN
+from app.tagging.recipe import RecipeConfig, build_default_model
+from extractor.checkpoint import load_tagger
+from extractor.data import write_ccks
+from graph.db.connection import GraphClient
+from linker.sources import _VOCAB_FILES
+
+TINY = RecipeConfig(emb_steps=5, emb_seconds=30, word_dim=8, word_epochs=1, word_min_count=1, kge_model="quick",
+                    kge_epochs=2, kge_dim=8, cmekg=False, epochs=1, threads=1)
+
+
+def write_data(root: Path, examples) -> Path:
+    for rel in _VOCAB_FILES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    names = {"Disease": ["胃癌", "高血压", "糖尿病"], "Drug": ["奥沙利铂", "胰岛素"], "Check": ["胸部CT"]}
+    for rel, label in _VOCAB_FILES.items():
+        (root / rel).write_text("\n".join(names.get(label, [])) + "\n", encoding="utf-8")
+    record = {"gaishu_info": {"name": "胃癌", "desc": "胃癌是胃黏膜上皮的恶性肿瘤。", "common_drug": ["奥沙利铂"]},
+              "symptom_data": {"symptoms": ["腹痛"], "symptom_detail": []}, "inspect_info": ["胸部CT"]}
+    xywy = root / "xywy-medicalkg-tonystark"
+    (xywy / "medical_0.json.gz").write_bytes(gzip.compress(json.dumps({"0": record}).encode()))
+    half = len(examples) // 2
+    for rel, part in zip(CCKS_TRAIN, (examples[:half], examples[half:]), strict=True):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_ccks(list(part), root / rel)
+    return root
+
+
+def test_default_model_from_scratch_then_reused_and_registered(tmp_path, examples, neo4j_env):
+    root = write_data(tmp_path / "data", examples)
+    pretrained = tmp_path / "pretrained"
+    first = build_default_model(tmp_path / "model", TINY, data_dir=root, pretrained=pretrained)
+    assert {k: v["reused"] for k, v in first.steps.items() if "reused" in v} == {
+        "char_vectors": False, "word_lexicon": False, "kg_vectors": False}
+    assert {p.name for p in pretrained.iterdir()} == {"char_vectors.npz", "word_lexicon.npz", "quick.npz"}
+    tagger = load_tagger(tmp_path / "model", threads=None)
+    assert tagger.config.features.softlexicon and tagger.word_lexicon is not None and tagger.kg_dim == 8
+    assert first.train["n_train"] + first.train["n_dev"] == len(examples)
+    assert first.plugin is not None and first.plugin["enabled"] and first.plugin["name"] == "cbt-kg-tagger"
+    with GraphClient.from_environment() as client:
+        stored = [e for e in client.read("internal/list_extractors") if e["name"] == "cbt-kg-tagger"]
+    assert stored and json.loads(stored[0]["config"])["model_dir"] == str((tmp_path / "model").resolve())
+    again = build_default_model(tmp_path / "model2", TINY.model_copy(update={"register_plugin": False}), data_dir=root,
+                                pretrained=pretrained)
+    assert all(again.steps[k]["reused"] for k in ("char_vectors", "word_lexicon", "kg_vectors"))
+    assert again.plugin is None
+
+
+def test_cli_train_without_train_files_takes_only_the_recipe_options(tmp_path):
+    result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "m"), "--kg", "--lstm-hidden", "64", "--json"])
+    assert result.exit_code == 2
+    assert "--kg, --lstm-hidden need --train" in one_json(result.stdout)["error"]
+
+
+@pytest.mark.parametrize("missing", ["qasystem-medicalkg/dict/drug.txt"])
+def test_default_model_names_a_missing_data_file(tmp_path, examples, missing):
+    root = write_data(tmp_path / "data", examples)
+    (root / missing).unlink()
+    with pytest.raises(FileNotFoundError, match="drug.txt"):
+        build_default_model(tmp_path / "model", TINY, data_dir=root, pretrained=tmp_path / "pretrained")
+
+
+def test_shared_input_steps(tmp_path, examples, kg):
+    """The steps both the recipe and training from files load their inputs with (app/tagging/inputs.py)."""
+    from app.tagging.data import CMEKG_LABELS
+    from app.tagging.inputs import TaggingInputError, gazetteer, load_kg, load_word_lexicon, with_char_vectors
+    from extractor.config import FeatureConfig, TaggerConfig
+    from extractor.kge_quick import save_kg_vectors
+    from extractor.pretrain_emb import EmbeddingPretrainConfig, pretrain_char_vectors
+
+    root = write_data(tmp_path / "data", examples)
+    config = TaggerConfig()
+    same, concepts, summary = gazetteer(config, root)
+    assert same == config and summary["concepts"] == len(concepts) > 0
+    assert {"Disease:胃癌", "Drug:奥沙利铂", "Check:胸部CT"} <= {c.id for c in concepts}
+    off = TaggerConfig(features=FeatureConfig(kg=False, bioes=False, category=False))
+    assert gazetteer(off, tmp_path / "no-data") == (off, [], {})  # nothing needs the concepts: nothing read
+    labelled, _, _ = gazetteer(off, tmp_path / "no-data", cmekg=tmp_path / "cmekg.pkl")
+    assert labelled.features.kg_types == (*off.features.kg_types, *CMEKG_LABELS)
+
+    vectors_file = tmp_path / "char_vectors.npz"
+    pretrain_char_vectors(["胃癌术后复查"] * 20, EmbeddingPretrainConfig(dim=8, steps=3)).save(vectors_file)
+    assert with_char_vectors(config, None) == (config, None)
+    widened, vectors = with_char_vectors(config, vectors_file)
+    assert vectors is not None and widened.encoder.dim == 8 == vectors.char_vectors.shape[1]
+    assert widened.encoder.pretrained_vectors == str(vectors_file)
+
+    kg_file = tmp_path / "kg.npz"
+    save_kg_vectors(kg, kg_file)
+    assert load_kg(off, kg_file) is None and load_kg(config, kg_file).run == kg.run
+    with pytest.raises(TaggingInputError, match="--kg-vectors"):
+        load_kg(config, None)
+    assert load_word_lexicon(config) is None
+    soft = TaggerConfig(features=FeatureConfig(softlexicon=True, word_lexicon=str(tmp_path / "w.npz")))
+    with pytest.raises(TaggingInputError, match="w.npz"):
+        load_word_lexicon(soft)
+
+
+def test_train_from_files_with_the_kg_features(tmp_path, examples, kg):
+    """Training from files takes the gazetteer, KG vectors and char vectors through the shared steps."""
+    from app.tagging.workflows import TrainRequest, train_from_files
+    from extractor.kge_quick import save_kg_vectors
+    from extractor.pretrain_emb import EmbeddingPretrainConfig, pretrain_char_vectors
+
+    root = write_data(tmp_path / "data", examples)
+    save_kg_vectors(kg, tmp_path / "kg.npz")
+    # the bigram table takes the pretrained bigrams as they are: keep the config's bigram size (100)
+    pretrain_char_vectors([ex.text for ex in examples], EmbeddingPretrainConfig(dim=100, steps=3)).save(
+        tmp_path / "chars.npz")
+    request = TrainRequest(out=tmp_path / "model", train=(root / CCKS_TRAIN[0],), kg_vectors=tmp_path / "kg.npz",
+                           pretrained=tmp_path / "chars.npz", lstm_layers=1, lstm_hidden=16, epochs=1, threads=1)
+    result = train_from_files(request, data_dir=root)
+    assert result.kg_run == kg.run and result.n_train + result.n_dev == len(examples) // 2
+    tagger = load_tagger(tmp_path / "model", threads=None)
+    assert tagger.kg_dim == kg.dim and tagger.config.encoder.dim == 100
+    assert tagger.config.encoder.pretrained_vectors == str(tmp_path / "chars.npz")
