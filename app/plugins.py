@@ -7,7 +7,7 @@ stores the default plugins a graph runs unless told otherwise.
 
 Example:
     >>> register_extractor(client, "cbt-kg-tagger", model_dir=Path("models/tagger"), enable=True)  # doctest: +SKIP
-    {'id': 'cbt-kg-tagger@1', 'kind': 'ner', 'enabled': True, ..., 'also_enabled': ['context-assertion@1']}
+    {'id': 'cbt-kg-tagger@2', 'kind': 'ner', 'enabled': True, ..., 'also_enabled': ['context-assertion@1']}
 """
 
 from __future__ import annotations

@@ -180,7 +180,7 @@ def main() -> None:
                 report["tagger_alone_1_thread"] = tagger_alone(args.model, corpus, args.device, threads=1)
                 config = tagger_config(args.model, client)
                 report["tagger_kg_source"] = config["kg_source"]
-                register_plugin(client, "cbt-kg-tagger", config=config, enable=True)
+                tagger_id = register_plugin(client, "cbt-kg-tagger", config=config, enable=True).id
                 register_plugin(client, "kg-linker", enable=True)
                 if args.relations_model is not None:
                     register_plugin(client, "entity-marker-relations", config={"model_dir": str(args.relations_model)},
@@ -210,12 +210,12 @@ def main() -> None:
                                     "relation_share_of_record_time": round(relation_s / run["seconds"], 4)}
                             report["end_to_end_tagger"].append(run)
                 if not args.skip_gazetteer:
-                    set_enabled(client, "cbt-kg-tagger@1", False)
+                    set_enabled(client, tagger_id, False)
                     register_plugin(client, "gazetteer-ner", enable=True)
                     watch = WatchConfig(batch_size=32, device=args.device, threads=0)
                     report["end_to_end_gazetteer"] = cycle(client, "gazetteer", corpus, watch)
                     set_enabled(client, "gazetteer-ner@1", False)
-                    set_enabled(client, "cbt-kg-tagger@1", True)
+                    set_enabled(client, tagger_id, True)
                 env = dict(os.environ, NEO4J_URI=server.uri, NEO4J_USERNAME=user, NEO4J_PASSWORD=password,
                            PYTHONPATH=str(REPO))
                 report["workers"] = [workers_run(client, env, f"w{n}", corpus, n, args.device) for n in args.workers]

@@ -24,13 +24,19 @@ FEATURE_KEYS = ("input_ids", "bigram_ids", "gaz_bioes", "gaz_type", "kg_rows", "
 
 @dataclass
 class Window:
-    """Characters ``[start, end)`` of record ``record``, their feature arrays and (training) label ids."""
+    """Characters ``[start, end)`` of record ``record``, their feature arrays and (training) label ids.
+
+    ``labels`` are per-character tag ids (CRF heads); ``spans`` the gold ``(start, end, type index)``
+    triples in window offsets (span heads); ``schema`` names the annotation schema of a training window.
+    """
 
     record: int
     start: int
     end: int
     arrays: dict[str, np.ndarray]
     labels: np.ndarray | None
+    spans: tuple[tuple[int, int, int], ...] = ()
+    schema: str = ""
 
     def __len__(self) -> int:
         return self.end - self.start

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from extractor.config import CHECKPOINT_VERSION, FEATURE_VERSION, TaggerConfig
+from extractor.config import CHECKPOINT_VERSION, FEATURE_VERSION, READABLE_CHECKPOINTS, TaggerConfig
 from extractor.encoders import CharEmbeddingEncoder, Encoder, TransformersEncoder
 from extractor.kge_quick import KgVectors, load_kg_vectors, save_kg_vectors
 from extractor.module import TaggerModule
@@ -133,7 +133,8 @@ def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | N
     if isinstance(tagger.module.encoder, TransformersEncoder):
         tagger.module.encoder.model.config.save_pretrained(out / "encoder")
     meta = {"checkpoint_version": CHECKPOINT_VERSION, "feature_version": FEATURE_VERSION,
-            "config": tagger.config.model_dump(mode="json"), "labels": tagger.labels, "kg_dim": tagger.kg_dim,
+            "config": tagger.config.model_dump(mode="json"),
+            "labels": tagger.labels if tagger.module.legacy else tagger.head_labels, "kg_dim": tagger.kg_dim,
             "kg_run": tagger.kg_run, "vocab_size": len(tagger.vocab), "bigram_size": len(tagger.bigrams),
             **(dict(extra) if extra else {})}
     (out / "config.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -166,11 +167,18 @@ def read_folder_meta(folder: Path, required: Sequence[str], what: str, error: ty
 
 def _read_meta(folder: Path) -> dict[str, Any]:
     meta = read_folder_meta(folder, _REQUIRED, "checkpoint", CheckpointError)
-    version = meta.get("checkpoint_version")
-    if version != CHECKPOINT_VERSION or meta.get("feature_version") != FEATURE_VERSION:
-        raise CheckpointError(f"{folder}: checkpoint version {version} / feature version "
-                              f"{meta.get('feature_version')}; this medkg reads {CHECKPOINT_VERSION} / "
-                              f"{FEATURE_VERSION}. Retrain with `medkg train`.")
+    version, features = meta.get("checkpoint_version"), meta.get("feature_version")
+    readable = ", ".join(map(str, READABLE_CHECKPOINTS))
+    newer = [what for what, value, mine in (("checkpoint", version, CHECKPOINT_VERSION),
+                                            ("feature", features, FEATURE_VERSION))
+             if isinstance(value, int) and value > mine]
+    if newer:
+        raise CheckpointError(f"{folder}: {' and '.join(newer)} version {version} / {features} is newer than this "
+                              f"medkg reads (checkpoint versions {readable}, feature version {FEATURE_VERSION}): "
+                              "upgrade medkg to load it")
+    if version not in READABLE_CHECKPOINTS or features != FEATURE_VERSION:
+        raise CheckpointError(f"{folder}: checkpoint version {version} / feature version {features}; this medkg "
+                              f"reads {readable} / {FEATURE_VERSION}. Retrain with `medkg train`.")
     return meta
 
 

@@ -10,17 +10,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from core.config import ClosedConfig
 from extractor.data import NER_TYPES
 
-__all__ = ["EncoderConfig", "FeatureConfig", "HeadConfig", "TaggerConfig", "TrainConfig"]
+__all__ = ["EncoderConfig", "FeatureConfig", "HeadConfig", "SchemaConfig", "TaggerConfig", "TrainConfig"]
 
 #: Version of the feature pipeline (tokeniser, gazetteer features); stored in every checkpoint.
 FEATURE_VERSION = 1
-#: Version of the checkpoint layout.
-CHECKPOINT_VERSION = 1
+#: Version of the checkpoint layout: 2 adds output heads per annotation schema and span heads. A
+#: version-1 checkpoint (one CRF head) still loads; a newer one is refused.
+CHECKPOINT_VERSION = 2
+#: Every checkpoint layout this code reads.
+READABLE_CHECKPOINTS = (1, 2)
 
 
 class EncoderConfig(ClosedConfig):
@@ -85,7 +88,7 @@ class FeatureConfig(ClosedConfig):
 
 
 class HeadConfig(ClosedConfig):
-    """BiLSTM -> linear -> CRF."""
+    """BiLSTM -> output side: linear -> CRF (flat spans), or a span head (nested spans)."""
 
     lstm_layers: int = Field(default=2, ge=0)
     """BiLSTM layers (0: linear head straight on the features)."""
@@ -94,7 +97,19 @@ class HeadConfig(ClosedConfig):
     dropout: float = Field(default=0.3, ge=0.0, lt=1.0)
     """Dropout on the fused input and the BiLSTM output."""
     scheme: Literal["BIOES", "BIO"] = "BIOES"
-    """Tag scheme."""
+    """Tag scheme (``crf`` output)."""
+    output: Literal["crf", "span"] = "crf"
+    """``crf``: per-character tags decoded by a constrained CRF (flat spans; the CBT-KG head). ``span``:
+    an Efficient GlobalPointer head (``extractor.spanhead``) scoring every (start, end) pair per type,
+    so spans may nest."""
+    shared: bool = False
+    """With several schemas and ``span`` output: one head over the schemas' mention types (the union),
+    trained on each corpus with only the types that corpus annotates (the others are unknown there,
+    not negative); otherwise one head per schema."""
+    span_dim: int = Field(default=64, ge=2)
+    """Query/key size of the span head (even: rotary positions)."""
+    max_span: int = Field(default=64, ge=1)
+    """Longest span (characters) the span head scores."""
 
 
 class TrainConfig(ClosedConfig):
@@ -124,11 +139,42 @@ class TrainConfig(ClosedConfig):
     """Stop after the epoch that crosses this wall-clock budget."""
 
 
+class SchemaConfig(ClosedConfig):
+    """One annotation schema the tagger learns (a corpus's type set) and what its head adds to the output."""
+
+    name: str
+    """The schema (``ccks2019``, ``ccks2017``, ``cmeee``: ``extractor.corpora.CORPUS_TYPES``)."""
+    types: tuple[str, ...]
+    """Its types, as its corpus names them."""
+    mention_types: dict[str, str]
+    """Corpus type -> mention type of the merged output (``linker.typemap.CORPUS_TYPE_MAP``)."""
+    emit: tuple[str, ...] | None = None
+    """Corpus types whose spans the merged output keeps (``None``: all)."""
+    output: Literal["crf", "span"] | None = None
+    """This schema's output side (``None``: ``HeadConfig.output``): a CRF for a corpus of flat spans, a
+    span head for one that nests."""
+
+    @model_validator(mode="after")
+    def _check(self) -> SchemaConfig:
+        missing = [t for t in self.types if t not in self.mention_types]
+        unknown = [t for t in self.emit or () if t not in self.types]
+        if missing or unknown:
+            raise ValueError(f"schema {self.name}: types without a mention type {missing}, "
+                             f"emitted types it does not have {unknown}")
+        return self
+
+
 class TaggerConfig(ClosedConfig):
     """Everything needed to rebuild the tagger (stored as ``config.json`` in a checkpoint)."""
 
     types: tuple[str, ...] = NER_TYPES
-    """Entity types."""
+    """Entity types (one schema); with ``schemas``, the mention types of the merged output."""
+    schema_name: str = "ccks2019"
+    """The schema of a one-schema model's types (what ``medkg evaluate`` checks a test file against)."""
+    schemas: tuple[SchemaConfig, ...] = ()
+    """Several annotation schemas learnt at once (one shared encoder, features and BiLSTM; the output
+    side after ``head``); the merged output keeps each schema's ``emit`` types, earlier schemas first on
+    an identical span. Empty: one schema, ``types``."""
     encoder: EncoderConfig = EncoderConfig()
     """Encoder."""
     features: FeatureConfig = FeatureConfig()
@@ -137,3 +183,23 @@ class TaggerConfig(ClosedConfig):
     """BiLSTM-CRF head."""
     train: TrainConfig = TrainConfig()
     """Training settings."""
+
+    @model_validator(mode="after")
+    def _check_schemas(self) -> TaggerConfig:
+        names = [s.name for s in self.schemas]
+        if len(set(names)) != len(names):
+            raise ValueError(f"schema names repeat: {names}")
+        if self.schemas and self.features.lexicon:
+            raise ValueError("features.lexicon (the training records' own lexicon) is for one schema only")
+        if self.head.shared and (self.head.output != "span" or not self.schemas
+                                 or any(s.output == "crf" for s in self.schemas)):
+            raise ValueError("head.shared needs head.output 'span' and several schemas (a shared CRF over "
+                             "partially annotated corpora is not implemented)")
+        if self.head.span_dim % 2:
+            raise ValueError("head.span_dim must be even (rotary position encoding)")
+        return self
+
+    @property
+    def multi(self) -> bool:
+        """Whether the model has a head per schema (or a shared span head) rather than one CRF or span head."""
+        return bool(self.schemas)

@@ -12,10 +12,17 @@ Per character ``t`` the BiLSTM input is the concatenation of
 - optionally (not in CBT-KG) SoftLexicon word features (B, T, 4 x D_word; ``extractor.softlex``): the
   frequency-weighted, frozen word vectors of the B/M/E/S word sets, a learned "none" vector per empty set.
 
-The emissions (B, T, K) feed the CRF in :mod:`extractor.loss` and :mod:`extractor.decoder`.
+The emissions (B, T, K) feed the CRF in :mod:`extractor.loss` and :mod:`extractor.decoder`. Other output
+sides (``HeadConfig.output``, ``TaggerConfig.schemas``) share everything up to the BiLSTM output
+(:meth:`TaggerModule.encode`) and add, in ``heads``, one :class:`CrfHead` or
+:class:`~extractor.spanhead.SpanHead` per schema, or one shared span head (:func:`head_specs`). The
+one-schema CRF keeps its layer names (``emit``, ``crf``), so checkpoints written before the heads
+existed still load.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -24,8 +31,56 @@ from torchcrf import CRF
 
 from extractor.config import TaggerConfig
 from extractor.encoders import Encoder
+from extractor.spanhead import SpanHead
+from extractor.tags import label_list
 
-__all__ = ["TaggerModule"]
+__all__ = ["CrfHead", "HeadSpec", "TaggerModule", "head_specs"]
+
+#: The key of the shared span head in ``TaggerModule.heads``.
+SHARED = "shared"
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """One output head: its key, its types, and per schema the type indices it is trained and decoded on.
+
+    ``schemas`` maps each schema the head serves to ``(type indices of that schema, in the schema's type
+    order)``; a per-schema head serves one schema with all its types, the shared head every schema with
+    the indices of their mention types.
+    """
+
+    key: str
+    types: tuple[str, ...]
+    schemas: dict[str, tuple[int, ...]]
+    output: str = "crf"
+    """``crf`` or ``span`` (``HeadConfig.output``, or the schema's own ``output``)."""
+
+
+def head_specs(config: TaggerConfig) -> list[HeadSpec]:
+    """The output heads a config asks for (a one-schema model: one head keyed by its ``schema_name``)."""
+    if not config.schemas:
+        return [HeadSpec(config.schema_name, config.types, {config.schema_name: tuple(range(len(config.types)))},
+                         config.head.output)]
+    if config.head.shared:
+        union = tuple(dict.fromkeys(m for s in config.schemas for m in (s.mention_types[t] for t in s.types)))
+        return [HeadSpec(SHARED, union, {s.name: tuple(union.index(s.mention_types[t]) for t in s.types)
+                                        for s in config.schemas}, "span")]
+    return [HeadSpec(s.name, s.types, {s.name: tuple(range(len(s.types)))}, s.output or config.head.output)
+            for s in config.schemas]
+
+
+class CrfHead(nn.Module):
+    """Linear layer -> CRF over the BIOES/BIO labels of a type set."""
+
+    def __init__(self, width: int, n_labels: int) -> None:
+        super().__init__()
+        self.emit = nn.Linear(width, n_labels)
+        self.crf = CRF(n_labels, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Emission scores (B, T, K)."""
+        emissions: torch.Tensor = self.emit(x)
+        return emissions
 
 
 class TaggerModule(nn.Module):
@@ -46,6 +101,8 @@ class TaggerModule(nn.Module):
     """
 
     word_table: torch.Tensor  # a buffer, registered when features.softlexicon is on
+    emit: nn.Linear  # the one-schema CRF head's layers (``legacy``)
+    crf: CRF
 
     def __init__(self, config: TaggerConfig, encoder: Encoder, n_labels: int, n_bigrams: int, kg_dim: int,
                  bigram_weights: np.ndarray | None = None, word_vectors: np.ndarray | None = None) -> None:
@@ -85,8 +142,16 @@ class TaggerModule(nn.Module):
             self.lstm = nn.LSTM(width, head.lstm_hidden, num_layers=head.lstm_layers, batch_first=True,
                                 bidirectional=True, dropout=head.dropout if head.lstm_layers > 1 else 0.0)
             width = 2 * head.lstm_hidden
-        self.emit = nn.Linear(width, n_labels)
-        self.crf = CRF(n_labels, batch_first=True)
+        self.legacy = not config.schemas and head.output == "crf"
+        self.specs = head_specs(config)
+        self.heads = nn.ModuleDict()
+        if self.legacy:  # the CBT-KG head, with the layer names of version-1 checkpoints
+            self.emit = nn.Linear(width, n_labels)
+            self.crf = CRF(n_labels, batch_first=True)
+        for spec in self.specs if not self.legacy else ():
+            self.heads[spec.key] = (SpanHead(width, len(spec.types), head.span_dim, head.max_span)
+                                    if spec.output == "span" else
+                                    CrfHead(width, len(label_list(spec.types, head.scheme))))
 
     def fused_input(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         """The BiLSTM input (B, T, width) of a collated batch (see ``extractor.batching.collate``)."""
@@ -111,8 +176,8 @@ class TaggerModule(nn.Module):
             parts.append(torch.where(empty, self.soft_none.expand_as(sets), sets).flatten(2))
         return torch.cat(parts, dim=-1)
 
-    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Emission scores (B, T, K); positions where ``mask`` is False are meaningless."""
+    def encode(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """The shared representation (B, T, W) every head reads (after the BiLSTM and dropout)."""
         x = self.dropout(self.fused_input(batch))
         if self.lstm is not None:
             lengths = batch["mask"].sum(1).clamp(min=1).cpu()
@@ -120,5 +185,34 @@ class TaggerModule(nn.Module):
             out, _ = self.lstm(packed)
             x, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
             x = self.dropout(x)
-        emissions: torch.Tensor = self.emit(x)
+        shared: torch.Tensor = x
+        return shared
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Emission scores (B, T, K) of the one-schema CRF head; positions where ``mask`` is False are meaningless.
+
+        Raises:
+            TypeError: The model has heads (:meth:`head_output` serves them).
+        """
+        if not self.legacy:
+            raise TypeError("this model has output heads: call head_output(key, encode(batch), mask)")
+        emissions: torch.Tensor = self.emit(self.encode(batch))
         return emissions
+
+    def head_output(self, key: str, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Emissions (B, T, K) of a CRF head or scores (B, n, T, T) of a span head, from :meth:`encode`'s ``x``."""
+        if self.legacy:
+            emissions: torch.Tensor = self.emit(x)
+            return emissions
+        head = self.heads[key]
+        out: torch.Tensor = head(x, mask) if isinstance(head, SpanHead) else head(x)
+        return out
+
+    def crf_of(self, key: str) -> CRF:
+        """The CRF of a CRF head (the one-schema head's for any key)."""
+        if self.legacy:
+            return self.crf
+        head = self.heads[key]
+        if not isinstance(head, CrfHead):
+            raise TypeError(f"head {key!r} is a span head: it has no CRF")
+        return head.crf

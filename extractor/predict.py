@@ -3,7 +3,13 @@
 Records are featurised whole (gazetteer matches see the full text), cut into overlapping windows,
 batched by length (longest first, so padding stays small), run under ``torch.inference_mode``,
 decoded with the constrained Viterbi, and merged back to record offsets. A span's score is the
-minimum over its characters of the CRF marginal of the decoded tag.
+minimum over its characters of the CRF marginal of the decoded tag; a span head's is the sigmoid of
+its score.
+
+A model of several annotation schemas (``TaggerConfig.schemas``) runs its shared layers once per batch
+and then the heads asked for: ``predict(texts, schema="cmeee")`` gives one schema's spans in that
+corpus's type names; ``predict(texts)`` the merged output, each schema's ``emit`` types renamed to
+mention types, an identical span kept from the earliest schema only. Spans of different types may nest.
 
 Example:
     >>> tagger = load_tagger("model_dir")  # doctest: +SKIP
@@ -27,7 +33,8 @@ from extractor.data import Span
 from extractor.decoder import ConstrainedDecoder
 from extractor.features import Featurizer
 from extractor.lexicon import build_lexicon
-from extractor.module import TaggerModule
+from extractor.module import HeadSpec, TaggerModule
+from extractor.spanhead import decode_spans
 from extractor.tags import allowed_transitions, label_list, tags_to_spans
 from extractor.vocab import CharVocab
 from extractor.windows import merge_window_spans, windows
@@ -73,7 +80,11 @@ class Tagger:
         self.config, self.module, self.vocab, self.bigrams = config, module, vocab, bigrams
         self.gazetteer, self.concepts, self.kg_dim, self.kg_run = gazetteer, list(concepts), kg_dim, kg_run
         self.labels = label_list(config.types, config.head.scheme)
-        self.decoder = ConstrainedDecoder(allowed_transitions(self.labels, config.head.scheme))
+        scheme = config.head.scheme
+        self.head_of: dict[str, HeadSpec] = {name: spec for spec in module.specs for name in spec.schemas}
+        self.head_labels = {spec.key: label_list(spec.types, scheme) for spec in module.specs}
+        self.decoders = {key: ConstrainedDecoder(allowed_transitions(labels, scheme))
+                         for key, labels in self.head_labels.items()}
         self.lexicon = [(surface, kind) for surface, kind in lexicon] if config.features.lexicon else []
         self.word_lexicon = word_lexicon if config.features.softlexicon else None
         self.featurizer = Featurizer(vocab, bigrams, gazetteer, kg_vectors, config.features.kg_types,
@@ -84,6 +95,32 @@ class Tagger:
         self._kg_table: torch.Tensor | None = None
         self.threads: int | None = None
         """torch threads set before each ``predict`` on CPU (``load_tagger`` sets all cores)."""
+
+    @property
+    def schemas(self) -> tuple[str, ...]:
+        """The annotation schemas the model has output heads for (a one-schema model: its ``schema_name``)."""
+        return tuple(s.name for s in self.config.schemas) or (self.config.schema_name,)
+
+    def schema_types(self, name: str) -> tuple[str, ...]:
+        """The types of one schema's output, as its corpus names them.
+
+        Raises:
+            ValueError: The model has no head for ``name``.
+        """
+        self._check_schema(name)
+        for schema in self.config.schemas:
+            if schema.name == name:
+                return schema.types
+        return self.config.types
+
+    def nested(self, name: str) -> bool:
+        """Whether a schema's output may hold nested or overlapping spans (a span head's)."""
+        self._check_schema(name)
+        return self.head_of[name].output == "span"
+
+    def _check_schema(self, name: str) -> None:
+        if name not in self.schemas:
+            raise ValueError(f"this model has output heads for {', '.join(self.schemas)}, not for {name!r}")
 
     @property
     def window(self) -> int:
@@ -125,32 +162,60 @@ class Tagger:
                 items.extend(slice_windows(r, self.featurizer.featurize(text), wins))
         return items, wins_per_record
 
-    def decode_batch(self, batch: dict[str, torch.Tensor]) -> list[list[Span]]:
-        """Spans (window offsets) of a collated batch; the module must be in eval mode."""
+    def decode_batch(self, batch: dict[str, torch.Tensor], schemas: Sequence[str] | None = None
+                     ) -> list[list[Span]] | dict[str, list[list[Span]]]:
+        """Spans (window offsets) of a collated batch; the module must be in eval mode.
+
+        Without ``schemas``: the one-schema model's spans per window. With them: a dict schema -> spans
+        per window, each schema's in its own type names; the shared layers run once.
+        """
+        names = list(schemas) if schemas is not None else [self.schemas[0]]
         autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16)
                     if self.device.type == "cuda" else contextlib.nullcontext())
-        with autocast:
-            emissions = self.module(batch)
         mask = batch["mask"]
-        paths = self.decoder.viterbi(self.module.crf, emissions, mask)
-        probs = self.decoder.marginals(self.module.crf, emissions, mask).cpu().numpy()
-        out = []
-        for b, path in enumerate(paths):
-            tags = [self.labels[i] for i in path]
-            scores = probs[b, np.arange(len(path)), path].tolist()
-            out.append(tags_to_spans(tags, scores, self.config.head.scheme))
-        return out
+        with autocast:
+            x = self.module.encode(batch)
+        out: dict[str, list[list[Span]]] = {}
+        for name in names:
+            spec = self.head_of[name]
+            with autocast:
+                scores = self.module.head_output(spec.key, x, mask)
+            types = self.schema_types(name)
+            if spec.output == "span":
+                out[name] = decode_spans(scores[:, list(spec.schemas[name])], types)
+                continue
+            crf, decoder, labels = self.module.crf_of(spec.key), self.decoders[spec.key], self.head_labels[spec.key]
+            paths = decoder.viterbi(crf, scores, mask)
+            probs = decoder.marginals(crf, scores, mask).cpu().numpy()
+            found = []
+            for b, path in enumerate(paths):
+                tags = [labels[i] for i in path]
+                scores_of_path = probs[b, np.arange(len(path)), path].tolist()
+                found.append(tags_to_spans(tags, scores_of_path, self.config.head.scheme))
+            out[name] = found
+        return out if schemas is not None else out[names[0]]
 
-    def predict(self, texts: Sequence[str], batch_size: int = 32,
-                progress: ProgressFactory | None = None) -> list[list[Span]]:
+    def predict(self, texts: Sequence[str], batch_size: int = 32, progress: ProgressFactory | None = None,
+                schema: str | None = None) -> list[list[Span]]:
         """Spans per record, in record offsets and text order (``progress``: a bar over windows).
+
+        Args:
+            texts: The records.
+            batch_size: Windows per batch.
+            progress: Progress-bar factory.
+            schema: One schema's spans in its corpus's type names; ``None``: the model's output (a
+                several-schema model's merged mention types).
 
         Raises:
             TypeError: If a text is not a string.
+            ValueError: The model has no head for ``schema``.
         """
+        if schema is not None:
+            self._check_schema(schema)
+        names = [schema] if schema is not None else self._output_schemas()
         items, wins_per_record = self.windows_of(texts)
         order = sorted(range(len(items)), key=lambda i: -len(items[i]))
-        per_item: list[list[Span]] = [[] for _ in items]
+        per_item: dict[str, list[list[Span]]] = {name: [[] for _ in items] for name in names}
         was_training = self.module.training
         self.module.eval()
         if self.device.type == "cpu" and self.threads:
@@ -160,14 +225,40 @@ class Tagger:
                 advance = start(progress, "tagging", len(order))
                 for lo in range(0, len(order), batch_size):
                     chunk = [items[i] for i in order[lo:lo + batch_size]]
-                    spans = self.decode_batch(collate(chunk, self.kg_table(), self.device))
-                    for idx, found in zip(order[lo:lo + batch_size], spans, strict=True):
-                        shift = items[idx].start
-                        per_item[idx] = [Span(s.start + shift, s.end + shift, s.type, s.score) for s in found]
+                    decoded = self.decode_batch(collate(chunk, self.kg_table(), self.device), names)
+                    assert isinstance(decoded, dict)
+                    for name, spans in decoded.items():
+                        for idx, found in zip(order[lo:lo + batch_size], spans, strict=True):
+                            shift = items[idx].start
+                            per_item[name][idx] = [Span(s.start + shift, s.end + shift, s.type, s.score)
+                                                   for s in found]
                     advance(len(chunk))
         finally:
             self.module.train(was_training)
-        grouped: list[list[list[Span]]] = [[] for _ in texts]
-        for item, item_spans in zip(items, per_item, strict=True):
-            grouped[item.record].append(item_spans)
-        return [merge_window_spans(g, w) if w else [] for g, w in zip(grouped, wins_per_record, strict=True)]
+        per_schema: dict[str, list[list[Span]]] = {}
+        for name in names:
+            grouped: list[list[list[Span]]] = [[] for _ in texts]
+            for item, item_spans in zip(items, per_item[name], strict=True):
+                grouped[item.record].append(item_spans)
+            per_schema[name] = [merge_window_spans(g, w, nested=self.nested(name)) if w else []
+                                for g, w in zip(grouped, wins_per_record, strict=True)]
+        if schema is not None or not self.config.schemas:
+            return per_schema[names[0]]
+        return [self._merge({name: spans[r] for name, spans in per_schema.items()}) for r in range(len(texts))]
+
+    def _output_schemas(self) -> list[str]:
+        """The schemas whose heads the merged output needs (those that emit a type)."""
+        if not self.config.schemas:
+            return [self.config.schema_name]
+        return [s.name for s in self.config.schemas if s.emit is None or s.emit]
+
+    def _merge(self, by_schema: dict[str, list[Span]]) -> list[Span]:
+        """One record's merged output: emitted types as mention types, an identical span from the earliest schema."""
+        taken: dict[tuple[int, int], Span] = {}
+        for schema in self.config.schemas:
+            emit = set(schema.types if schema.emit is None else schema.emit)
+            for span in by_schema.get(schema.name, ()):
+                if span.type in emit and (span.start, span.end) not in taken:
+                    taken[(span.start, span.end)] = Span(span.start, span.end, schema.mention_types[span.type],
+                                                         span.score)
+        return sorted(taken.values(), key=lambda s: (s.start, s.end))

@@ -1,13 +1,18 @@
 """``train_tagger()``: the one entry function for training the CBT-KG tagger.
 
 The validation split is taken from the training records (``TrainConfig.dev_fraction``, seeded); the
-weights with the best strict micro-F1 on it are kept (early stopping after ``patience`` epochs
+weights with the best strict micro-F1 on it are kept (with several schemas: records of each schema,
+a split of each, the mean of the schemas' F1) (early stopping after ``patience`` epochs
 without a gain). The checkpoint folder is rewritten at every improvement, and ``trainer_state.pt``
 (last weights, optimiser, epoch, history) after every epoch so ``resume=True`` continues a run.
 
 Example:
     >>> result = train_tagger(TaggerConfig(), examples, "out/cbt-kg", concepts=records, kg=kg)  # doctest: +SKIP
     >>> result.best_dev_f1  # doctest: +SKIP
+
+Several schemas (``TaggerConfig.schemas``) take a mapping schema -> records; every batch holds windows
+of one schema and trains that schema's head (CRF or span) with the shared layers, and a shared span
+head only on the types that schema annotates.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import random
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +42,8 @@ from extractor.predict import Tagger
 from extractor.pretrain_emb import CharVectors
 from extractor.scoring import score_spans
 from extractor.softlex import WordLexicon
-from extractor.tags import spans_to_tags
+from extractor.spanhead import span_loss, span_targets
+from extractor.tags import label_list, spans_to_tags
 from extractor.vocab import CharVocab, checkpoint_vocabulary
 from extractor.windows import training_windows
 
@@ -45,7 +51,10 @@ if TYPE_CHECKING:
     from linker.gazetteer import Gazetteer
     from linker.records import ConceptRecord
 
-__all__ = ["TrainResult", "git_hash", "split_dev", "train_tagger"]
+__all__ = ["Records", "TrainResult", "by_schema", "git_hash", "split_dev", "train_tagger"]
+
+#: Training records: one schema's list, or a mapping schema -> records for a several-schema model.
+Records = Sequence[Example] | Mapping[str, Sequence[Example]]
 
 EXTRACTOR_VERSION = "0.1.0"
 
@@ -104,33 +113,62 @@ def _vocabs(config: TaggerConfig, texts: list[str], pretrained: CharVectors | No
     return vocab, bigrams
 
 
-def _train_windows(tagger: Tagger, examples: Sequence[Example]) -> list[Window]:
-    index = {lab: i for i, lab in enumerate(tagger.labels)}
-    feats_cfg, scheme = tagger.config.features, tagger.config.head.scheme
-    fold_of: list[int] = []
-    lexicons: list[Gazetteer | None] = []
-    if feats_cfg.lexicon:  # each record sees only the lexicon of the other folds (None: an empty one)
-        fold_of, lexicons = fold_lexicons(examples, feats_cfg.lexicon_folds, tagger.config.train.seed)
+def by_schema(config: TaggerConfig, records: Records, what: str = "examples") -> dict[str, list[Example]]:
+    """Records keyed by schema: a list for a one-schema model, a mapping with every schema for several.
+
+    Raises:
+        ValueError: A list for a several-schema model, or a mapping that misses or adds a schema.
+    """
+    names = [s.name for s in config.schemas] or [config.schema_name]
+    if not isinstance(records, Mapping):
+        if config.schemas:
+            raise ValueError(f"{what}: a model of several schemas ({', '.join(names)}) takes records per schema")
+        return {names[0]: list(records)}
+    if sorted(records) != sorted(names):
+        raise ValueError(f"{what}: records for {sorted(records)}, the model's schemas are {names}")
+    return {name: list(records[name]) for name in names}
+
+
+def _train_windows(tagger: Tagger, records: Mapping[str, Sequence[Example]]) -> list[Window]:
+    feats_cfg, head = tagger.config.features, tagger.config.head
     items: list[Window] = []
-    for r, ex in enumerate(examples):
-        if not ex.text:
-            continue
-        feats = (tagger.featurizer.featurize(ex.text, lexicon=lexicons[fold_of[r]]) if lexicons
-                 else tagger.featurizer.featurize(ex.text))
-        labels = np.array([index[t] for t in spans_to_tags(len(ex.text), ex.spans, scheme)], dtype=np.int64)
-        items.extend(slice_windows(r, feats, training_windows(len(ex.text), ex.spans, tagger.window), labels))
+    for name, examples in records.items():
+        spec = tagger.head_of[name]
+        labels_of = {lab: i for i, lab in enumerate(label_list(tagger.schema_types(name), head.scheme))}
+        type_index = dict(zip(tagger.schema_types(name), spec.schemas[name], strict=True))
+        fold_of: list[int] = []
+        lexicons: list[Gazetteer | None] = []
+        if feats_cfg.lexicon:  # each record sees only the lexicon of the other folds (None: an empty one)
+            fold_of, lexicons = fold_lexicons(examples, feats_cfg.lexicon_folds, tagger.config.train.seed)
+        for r, ex in enumerate(examples):
+            if not ex.text:
+                continue
+            feats = (tagger.featurizer.featurize(ex.text, lexicon=lexicons[fold_of[r]]) if lexicons
+                     else tagger.featurizer.featurize(ex.text))
+            labels = None
+            if spec.output == "crf":
+                tags = spans_to_tags(len(ex.text), ex.spans, head.scheme)
+                labels = np.array([labels_of[t] for t in tags], dtype=np.int64)
+            for win in slice_windows(r, feats, training_windows(len(ex.text), ex.spans, tagger.window), labels):
+                win.schema = name
+                if spec.output == "span":
+                    win.spans = tuple((sp.start - win.start, sp.end - win.start, type_index[sp.type])
+                                      for sp in ex.spans if win.start <= sp.start and sp.end <= win.end)
+                items.append(win)
     return items
 
 
 def _batches(items: list[Window], size: int, rng: random.Random) -> list[list[Window]]:
-    """Shuffled batches of similar length (sort inside pools of 50 batches)."""
+    """Shuffled batches of similar length (sort inside pools of 50 batches), each of one schema."""
     order = items[:]
     rng.shuffle(order)
     pool = size * 50
     batches: list[list[Window]] = []
-    for lo in range(0, len(order), pool):
-        chunk = sorted(order[lo:lo + pool], key=len)
-        batches.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
+    for name in dict.fromkeys(w.schema for w in order):
+        mine = [w for w in order if w.schema == name]
+        for lo in range(0, len(mine), pool):
+            chunk = sorted(mine[lo:lo + pool], key=len)
+            batches.extend(chunk[i:i + size] for i in range(0, len(chunk), size))
     rng.shuffle(batches)
     return batches
 
@@ -144,29 +182,35 @@ def _optimizer(tagger: Tagger, config: TaggerConfig) -> torch.optim.Optimizer:
     return torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=config.train.weight_decay)
 
 
-def evaluate_examples(tagger: Tagger, examples: Sequence[Example], batch_size: int = 32) -> float:
-    """Strict micro-F1 of the tagger on gold examples."""
+def evaluate_examples(tagger: Tagger, examples: Sequence[Example], batch_size: int = 32,
+                      schema: str | None = None) -> float:
+    """Strict micro-F1 of the tagger on gold examples (of one schema's head: ``schema``)."""
     if not examples:
         return 0.0
-    pred = tagger.predict([ex.text for ex in examples], batch_size=batch_size)
+    pred = tagger.predict([ex.text for ex in examples], batch_size=batch_size, schema=schema)
     return score_spans([ex.spans for ex in examples], pred).micro.f1
 
 
-def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str | Path, *,
+def _dev_scores(tagger: Tagger, dev: Mapping[str, Sequence[Example]]) -> dict[str, float]:
+    return {name: evaluate_examples(tagger, examples, schema=name) for name, examples in dev.items() if examples}
+
+
+def train_tagger(config: TaggerConfig, examples: Records, out_dir: str | Path, *,
                  concepts: Sequence[ConceptRecord] = (), kg: KgVectors | None = None,
-                 pretrained: CharVectors | None = None, dev: Sequence[Example] | None = None,
+                 pretrained: CharVectors | None = None, dev: Records | None = None,
                  resume: bool = False, device: str | torch.device | None = "cpu",
                  progress: ProgressFactory | None = None, word_lexicon: WordLexicon | None = None) -> TrainResult:
     """Train, select on validation, save the best checkpoint to ``out_dir``.
 
     Args:
         config: Tagger config (its ``train`` part drives this loop).
-        examples: Training records (the dev split is taken from them unless ``dev`` is given).
+        examples: Training records (the dev split is taken from them unless ``dev`` is given); with
+            ``config.schemas``, a mapping schema -> records holding every schema.
         out_dir: Checkpoint folder.
         concepts: ``linker.ConceptRecord``s for the gazetteer.
         kg: KG vectors by concept id (needed when ``config.features.kg``).
         pretrained: Skip-gram vectors for the char encoder and bigram feature.
-        dev: Explicit validation records.
+        dev: Explicit validation records (per schema, like ``examples``).
         resume: Continue from ``out_dir/trainer_state.pt`` when present.
         device: Training device.
         progress: Progress factory (:mod:`core.progress`): a bar over each epoch's batches; ``None``
@@ -176,6 +220,9 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
 
     Returns:
         The :class:`TrainResult` (also written to ``out_dir/train_result.json``).
+
+    Raises:
+        ValueError: Records that do not fit the config's schemas, or a span type a schema does not have.
     """
     tc, out = config.train, Path(out_dir).expanduser()
     out.mkdir(parents=True, exist_ok=True)
@@ -184,9 +231,17 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
         torch.set_num_threads(tc.threads)
     torch.manual_seed(tc.seed)
     rng = random.Random(tc.seed)
-    train, dev = (list(examples), list(dev)) if dev is not None else split_dev(examples, tc.dev_fraction, tc.seed)
-    vocab, bigrams = _vocabs(config, [ex.text for ex in train], pretrained)
-    lexicon = lexicon_entries(train) if config.features.lexicon else []
+    records = by_schema(config, examples)
+    given = by_schema(config, dev, "dev") if dev is not None else None
+    train: dict[str, list[Example]] = {}
+    devs: dict[str, list[Example]] = {}
+    for name, recs in records.items():
+        train[name], devs[name] = ((recs, given[name]) if given is not None
+                                   else split_dev(recs, tc.dev_fraction, tc.seed))
+    _check_types(config, train)
+    all_train = [ex for recs in train.values() for ex in recs]
+    vocab, bigrams = _vocabs(config, [ex.text for ex in all_train], pretrained)
+    lexicon = lexicon_entries(all_train) if config.features.lexicon else []
     if config.features.softlexicon and word_lexicon is None and config.features.word_lexicon:
         word_lexicon = WordLexicon.load(config.features.word_lexicon)
     tagger = build_tagger(config, vocab, bigrams, concepts, kg if config.features.kg else None, pretrained, device,
@@ -209,9 +264,11 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
         if bad >= tc.patience:
             break
         loss_sum, steps = _run_epoch(tagger, opt, _batches(items, tc.batch_size, rng), tc.clip, progress)
-        dev_f1 = evaluate_examples(tagger, dev) if dev else 0.0
+        per_schema = _dev_scores(tagger, devs)
+        dev_f1 = sum(per_schema.values()) / len(per_schema) if per_schema else 0.0
         history.append({"epoch": epoch, "loss": loss_sum / max(steps, 1), "dev_f1": dev_f1,
-                        "seconds": round(time.monotonic() - started, 1)})
+                        "seconds": round(time.monotonic() - started, 1),
+                        **({"dev_f1_per_schema": per_schema} if config.schemas else {})})
         if dev_f1 > best_f1:
             best_f1, best_epoch, bad = dev_f1, epoch, 0
             save_tagger(tagger, out, {"best_epoch": epoch, "dev_f1": dev_f1, "seed": tc.seed})
@@ -220,13 +277,14 @@ def train_tagger(config: TaggerConfig, examples: Sequence[Example], out_dir: str
         torch.save({"module": tagger.module.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
                     "history": history, "best_f1": best_f1, "best_epoch": best_epoch, "bad": bad,
                     "rng": rng.getstate()}, state_path)
+        each = " ".join(f"{k} {v:.4f}" for k, v in per_schema.items()) if config.schemas else ""
         print(f"epoch {epoch}: loss {history[-1]['loss']:.3f} dev F1 {dev_f1:.4f} (best {best_f1:.4f}) "
-              f"{history[-1]['seconds']:.0f} s", file=sys.stderr, flush=True)
+              f"{each + ' ' if each else ''}{history[-1]['seconds']:.0f} s", file=sys.stderr, flush=True)
         if tc.max_seconds is not None and time.monotonic() - started > tc.max_seconds:
             break
     result = TrainResult(str(out), best_epoch, best_f1, len(history), round(time.monotonic() - started, 1),
-                         len(train), len(dev), history, config.model_dump(mode="json"), tagger.kg_run,
-                         git_hash=git_hash())
+                         len(all_train), sum(len(d) for d in devs.values()), history,
+                         config.model_dump(mode="json"), tagger.kg_run, git_hash=git_hash())
     result.save(out / "train_result.json")
     return result
 
@@ -239,7 +297,7 @@ def _run_epoch(tagger: Tagger, opt: torch.optim.Optimizer, batches: list[list[Wi
     advance = start(progress, "training", len(batches))  # one name for every epoch: one row on a terminal
     for batch_items in batches:
         batch = collate(batch_items, table, tagger.device)
-        loss = crf_loss(tagger.module.crf, tagger.module(batch), batch["labels"], batch["mask"])
+        loss = _batch_loss(tagger, batch_items, batch)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(tagger.module.parameters(), clip)
@@ -248,3 +306,30 @@ def _run_epoch(tagger: Tagger, opt: torch.optim.Optimizer, batches: list[list[Wi
         advance(1)
     return loss_sum, steps
 
+
+def _batch_loss(tagger: Tagger, items: Sequence[Window], batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """The loss of one batch (windows of one schema) on that schema's head."""
+    name = items[0].schema
+    spec, mask = tagger.head_of[name], batch["mask"]
+    x = tagger.module.encode(batch)
+    out = tagger.module.head_output(spec.key, x, mask)
+    if spec.output == "crf":
+        return crf_loss(tagger.module.crf_of(spec.key), out, batch["labels"], mask)
+    target = span_targets([w.spans for w in items], len(spec.types), mask.shape[1], out.device)
+    type_mask = None
+    if len(spec.schemas) > 1:  # the shared head: the types this schema does not annotate do not count
+        known = torch.zeros(len(spec.types), dtype=torch.bool, device=out.device)
+        known[list(spec.schemas[name])] = True
+        type_mask = known.expand(len(items), -1)
+    return span_loss(out, target, type_mask)
+
+
+def _check_types(config: TaggerConfig, records: Mapping[str, Sequence[Example]]) -> None:
+    """Every gold span's type must be one of its schema's types (else a typo would silently train as O)."""
+    types = {s.name: set(s.types) for s in config.schemas} or {config.schema_name: set(config.types)}
+    for name, examples in records.items():
+        for ex in examples:
+            unknown = sorted({sp.type for sp in ex.spans} - types[name])
+            if unknown:
+                raise ValueError(f"record {ex.id} ({name}): span types {unknown} are not among the schema's "
+                                 f"types {sorted(types[name])}")

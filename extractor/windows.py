@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from extractor.data import Span
 
-__all__ = ["merge_window_spans", "owned_regions", "training_windows", "windows"]
+__all__ = ["drop_crossing", "merge_window_spans", "owned_regions", "training_windows", "windows"]
 
 
 def windows(n: int, size: int, overlap: int) -> list[tuple[int, int]]:
@@ -46,12 +46,19 @@ def owned_regions(wins: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return [(cuts[i], cuts[i + 1]) for i in range(len(wins))]
 
 
-def merge_window_spans(per_window: Sequence[Sequence[Span]], wins: Sequence[tuple[int, int]]) -> list[Span]:
-    """Merge spans (already in record offsets) predicted per window into one list, in text order."""
+def merge_window_spans(per_window: Sequence[Sequence[Span]], wins: Sequence[tuple[int, int]], *,
+                       nested: bool = False) -> list[Span]:
+    """Merge spans (already in record offsets) predicted per window into one list, in text order.
+
+    ``nested``: spans that contain one another are all kept (a span head's output); only spans that
+    cross are resolved, by score.
+    """
     if not wins:
         return []
     kept = [s for spans, (lo, hi) in zip(per_window, owned_regions(wins), strict=True)
             for s in spans if lo <= s.start < hi]
+    if nested:
+        return drop_crossing(kept)
     kept.sort(key=lambda s: (-s.score, s.start - s.end, s.start))
     taken: list[Span] = []
     for span in kept:
@@ -80,3 +87,23 @@ def training_windows(n: int, spans: Sequence[Span], size: int) -> list[tuple[int
         out.append((start, end))
         start = end
     return out
+
+
+def drop_crossing(spans: Sequence[Span]) -> list[Span]:
+    """Keep nested spans, resolve crossing ones by score (then length); the result in text order.
+
+    Example:
+        >>> drop_crossing([Span(0, 3, "a", 0.9), Span(2, 5, "b", 0.8), Span(1, 2, "c", 0.7)])
+        [Span(start=0, end=3, type='a', score=0.9), Span(start=1, end=2, type='c', score=0.7)]
+    """
+    taken: list[Span] = []
+    for span in sorted(spans, key=lambda s: (-s.score, s.start - s.end, s.start)):
+        if all(_nested_or_apart(span, t) for t in taken):
+            taken.append(span)
+    return sorted(taken, key=lambda s: (s.start, s.end))
+
+
+def _nested_or_apart(a: Span, b: Span) -> bool:
+    if a.end <= b.start or b.end <= a.start:
+        return True
+    return (a.start <= b.start and b.end <= a.end) or (b.start <= a.start and a.end <= b.end)

@@ -33,6 +33,9 @@ CONCEPT_LABELS: frozenset[str] = frozenset({
     "Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer",
     # NER types of CCKS 2019 that the KG lacks
     "Operation", "Anatomy", "LabTest", "ImagingExam",
+    # labels the annotated corpora (CCKS 2017, CMeEE) need that neither KG has: their mentions link to
+    # candidate concepts of these labels (linker/typemap.py maps every corpus type onto a label)
+    "Procedure", "Equipment", "Microorganism",
 })
 
 #: Relationship types between concepts, with the (head, tail) labels each connects in the KG.

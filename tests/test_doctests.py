@@ -16,7 +16,8 @@ MODULES = [
     "extractor.assertion.evalset", "extractor.assertion.evaluate", "extractor.relations.model",
     "extractor.relations.ner", "embeddings.optim", "extractor.plugins.assertion", "extractor.plugins.evidence",
     "core", "core.config", "core.registry", "core.versions", "core.progress", "embeddings.registry", "linker.steps",
-    "app.watch", "app.kg_loading", "app.querying", "extractor.corpus_check",
+    "app.watch", "app.kg_loading", "app.querying", "extractor.corpus_check", "extractor.scoring",
+    "extractor.corpus_write", "extractor.spanhead", "extractor.windows", "linker.typemap",
 ]
 
 

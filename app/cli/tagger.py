@@ -32,11 +32,16 @@ def _render(payload: dict[str, Any]) -> None:
     Console().print(table)
     per_type = payload.get("per_type")
     if isinstance(per_type, dict):
-        types = Table("type", "P", "R", "F1", "gold", "pred")
-        for name, row in per_type.items():
-            types.add_row(name, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
-                          str(row["n_gold"]), str(row["n_pred"]))
-        Console().print(types)
+        _print_scores("type", per_type)
+
+
+def _print_scores(first: str, rows: dict[str, dict[str, Any]]) -> None:
+    """One row of P/R/F1 and span counts per key of ``rows`` (``PRF.to_dict`` values)."""
+    table = Table(first, "P", "R", "F1", "gold", "pred")
+    for name, row in rows.items():
+        table.add_row(name, f"{row['precision']:.4f}", f"{row['recall']:.4f}", f"{row['f1']:.4f}",
+                      str(row["n_gold"]), str(row["n_pred"]))
+    Console().print(table)
 
 
 def _emit(payload: dict[str, Any], as_json: bool) -> None:
@@ -128,7 +133,8 @@ def train_command(
     out: Annotated[Path, typer.Option(help="Checkpoint folder.")],
     train: Annotated[list[Path] | None, typer.Option(
         help="CCKS-format training file(s); repeat the option. Without it: the default model from scratch "
-             "(pretraining, word lexicon, KG vectors, training on CCKS 2019, registration for the watcher).")]
+             "(pretraining, word lexicon, KG vectors, the tagger on the CCKS 2019, CCKS 2017 and CMeEE training "
+             "records, the relation model on CMeIE, registration of both for the watcher).")]
     = None,
     config: Annotated[Path | None, typer.Option(help="TaggerConfig JSON (or a checkpoint's config.json).")] = None,
     pretrained: Annotated[Path | None, typer.Option(help="Char/bigram vectors .npz (medkg pretrain).")] = None,
@@ -160,8 +166,9 @@ def train_command(
 ) -> None:
     """Train the CBT-KG tagger; the best model on the validation split is saved to --out.
 
-    With only ``--out`` (``--seed``, ``--epochs``, ``--threads``, ``--no-register`` allowed) it builds the
-    default model from scratch (:mod:`app.tagging.recipe`).
+    With only ``--out`` (``--seed``, ``--epochs``, ``--threads``, ``--max-seconds``, ``--no-register`` allowed)
+    it builds the default model from scratch (:mod:`app.tagging.recipe`): the tagger with a head per annotated
+    corpus (CCKS 2019, CCKS 2017, CMeEE) and the learned relation model, both registered for the watcher.
     """
     request = TrainRequest(
         out=out, train=tuple(train or ()), config=config, pretrained=pretrained, kg_vectors=kg_vectors, kg=kg,
@@ -176,13 +183,32 @@ def train_command(
     _emit(result, as_json)
 
 
+def _render_evaluation(payload: dict[str, Any]) -> None:
+    """The settings, then P/R/F1 of all, nested and flat spans, then the per-type table."""
+    scores = {"all": "micro", "nested": "nested", "flat": "flat"}
+    _render({k: v for k, v in payload.items() if k not in (*scores.values(), "per_type")})
+    _print_scores("spans", {label: payload[key] for label, key in scores.items()})
+    _print_scores("type", payload["per_type"])
+
+
 def evaluate_command(
     model: Annotated[list[Path], typer.Option(
         help="Checkpoint folder; repeat it for a span-voting ensemble of several models.")],
-    test: Annotated[Path, typer.Option(help="CCKS-format gold file.")],
+    test: Annotated[Path, typer.Option(
+        help="Gold corpus: a CCKS 2019 JSON Lines file, a CMeEE line file (text|||start end type|||) or a "
+             "CCKS 2017 folder (Test/ + test_gold.csv); scored against the model head of its schema.")],
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="ccks2019, ccks2017 or cmeee (default: told from --test).")] = EvaluateRequest.fmt,
+    split: Annotated[str | None, typer.Option(
+        help="CCKS 2017 folder only: test (Test/ + test_gold.csv, the default) or train.")] = EvaluateRequest.split,
+    skip_invalid: Annotated[bool, typer.Option(
+        help="Leave out bad gold spans and records, and count them (default: the first one is an error "
+             "naming file:line field).")] = EvaluateRequest.skip_invalid,
     kg_vectors: Annotated[Path | None, typer.Option(help="KG vectors to use instead of the stored ones.")] = None,
     batch_size: Annotated[int, typer.Option(help="Windows per batch.")] = EvaluateRequest.batch_size,
-    predictions: Annotated[Path | None, typer.Option(help="Also write predictions (CCKS format).")] = None,
+    predictions: Annotated[Path | None, typer.Option(
+        help="Also write the predictions in the gold corpus's format (CCKS 2019 JSON Lines, CMeEE lines, or "
+             "the CCKS 2017 test_gold.csv layout).")] = None,
     threads: Annotated[int, typer.Option(help="torch threads (0: every core; use 1 on a busy machine).")]
     = EvaluateRequest.threads,
     min_votes: Annotated[int | None, typer.Option(
@@ -192,14 +218,15 @@ def evaluate_command(
              "with their most frequent surface forms (extractor/errors.py).")] = EvaluateRequest.errors,
     as_json: JsonFlag = False,
 ) -> None:
-    """Strict entity-level micro P/R/F1 and a per-type table (of one model, or of a voting ensemble)."""
-    request = EvaluateRequest(models=tuple(model), test=test, kg_vectors=kg_vectors, batch_size=batch_size,
-                              predictions=predictions, threads=threads, min_votes=min_votes, errors=errors)
+    """Strict micro P/R/F1, for nested and flat spans apart, and a per-type table (one model or a voting ensemble)."""
+    request = EvaluateRequest(models=tuple(model), test=test, fmt=fmt, split=split, skip_invalid=skip_invalid,
+                              kg_vectors=kg_vectors, batch_size=batch_size, predictions=predictions, threads=threads,
+                              min_votes=min_votes, errors=errors)
     try:
         result = workflows.evaluate(request)
     except TaggingInputError as exc:
         _fail(str(exc), as_json)
-    _emit(result.payload, as_json)
+    emit(result.payload, as_json, _render_evaluation)
     if result.breakdown is not None and not as_json:
         Console().print(result.breakdown.markdown())
 

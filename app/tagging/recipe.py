@@ -8,11 +8,16 @@ interruption picks up where it stopped, and several models share the inputs):
    installed), word2vec on the jieba-segmented text (``word_lexicon.npz``);
 3. TransH KG vectors of the xywy KG (pykeen; ``transh.npz``);
 4. the tagger: char embeddings + KG fusion + gazetteer features (xywy names) + bigram + SoftLexicon,
-   1 x 128 BiLSTM, CRF, on the CCKS 2019 *training* records (never the test file);
-5. registration of the checkpoint as the watcher's ``cbt-kg-tagger`` plugin (enabled).
+   1 x 128 BiLSTM, then one output head per annotation schema, learnt at once from the *training* records
+   of CCKS 2019 (six types, CRF), CCKS 2017 (symptoms and signs among its five, CRF) and CMeEE's train part
+   (nine nested types, a span head) (:func:`multi_schema`; never a test file, nor CMeEE's validation part);
+5. the learned relation classifier (``entity-marker-relations``, the shared pairing of RESULTS.md) on
+   CMeIE's train split, into ``<out>/relations``;
+6. registration of both for the watcher: ``cbt-kg-tagger`` and ``entity-marker-relations``, enabled.
 
-The configuration is the best single model of ``extractor/RESULTS.md`` (the quality push:
-``char-kg-transh-softlex``), seed 1.
+The encoder and features are the best single model of ``extractor/RESULTS.md`` (the quality push:
+``char-kg-transh-softlex``), seed 1. ``RecipeConfig(schemas=("ccks2019",))`` is the earlier one-schema
+model (CCKS 2019's six types, one CRF).
 
 Example:
     >>> result = build_default_model(Path("~/models/cbt-kg"))  # doctest: +SKIP
@@ -24,16 +29,40 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from app.progress import ProgressFactory
-from app.tagging.data import CCKS_TRAIN, kg_concepts, kg_triples, models_home, pretraining_texts
+from app.tagging.data import kg_concepts, kg_triples, models_home, pretraining_texts, training_corpora
 from app.tagging.inputs import gazetteer, load_kg, load_word_lexicon, with_char_vectors
 from core.config import ClosedConfig
 
-__all__ = ["RecipeConfig", "RecipeResult", "build_default_model", "default_tagger_config", "train_kg_vectors"]
+__all__ = [
+    "DEFAULT_EMIT",
+    "RecipeConfig",
+    "RecipeResult",
+    "build_default_model",
+    "default_tagger_config",
+    "multi_schema",
+    "schema_config",
+    "train_kg_vectors",
+]
+
+Schema = Literal["ccks2019", "ccks2017", "cmeee"]
+
+#: What each corpus's head adds to the merged output (``None``: every type). CCKS 2019's six types come
+#: from its own head (the EMR schema, best measured there); CCKS 2017 adds symptoms and signs; CMeEE
+#: the types neither EMR corpus has (procedures, equipment, microorganisms, departments).
+DEFAULT_EMIT: dict[str, tuple[str, ...] | None] = {
+    "ccks2019": None,
+    "ccks2017": ("症状和体征",),
+    "cmeee": ("pro", "equ", "mic", "dep"),
+}
+
+#: The output side per schema of ``output="mixed"``: a CRF for the flat EMR corpora, a span head for
+#: CMeEE's nested annotations.
+MIXED_OUTPUT: dict[str, Literal["crf", "span"]] = {"ccks2019": "crf", "ccks2017": "crf", "cmeee": "span"}
 
 
 class RecipeConfig(ClosedConfig):
@@ -69,7 +98,21 @@ class RecipeConfig(ClosedConfig):
     threads: int = Field(default=0, ge=0)
     """torch threads (0: torch's default, every core)."""
     register_plugin: bool = True
-    """Register the checkpoint as the watcher's ``cbt-kg-tagger`` (needs the database)."""
+    """Register the checkpoints as the watcher's ``cbt-kg-tagger`` and ``entity-marker-relations`` (needs the
+    database)."""
+    schemas: tuple[Schema, ...] = Field(default=("ccks2019", "ccks2017", "cmeee"), min_length=1)
+    """The annotated corpora the tagger learns, one output head each (one: the earlier one-schema model)."""
+    output: Literal["mixed", "crf", "span", "shared"] = "mixed"
+    """Output side with several schemas: ``mixed`` (:data:`MIXED_OUTPUT`), a CRF or a span head per
+    schema, or one span head shared by all (partial annotation: a type a corpus lacks is unknown there)."""
+    train_seconds: float | None = Field(default=3600.0, gt=0)
+    """Tagger wall-clock budget (the epoch that crosses it is the last); keeps the recipe under 2 hours."""
+    relations: bool = True
+    """Train the learned relation classifier too (and register it with ``register_plugin``)."""
+    relation_epochs: int = Field(default=10, ge=1)
+    """Most relation-classifier epochs."""
+    relation_seconds: float = Field(default=1200.0, gt=0)
+    """Relation-classifier wall-clock budget."""
 
 
 @dataclass
@@ -80,6 +123,8 @@ class RecipeResult:
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
     train: dict[str, Any] = field(default_factory=dict)
     plugin: dict[str, Any] | None = None
+    relations: dict[str, Any] | None = None
+    relation_plugin: dict[str, Any] | None = None
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,7 +141,58 @@ def default_tagger_config(word_lexicon: str, kg_types: tuple[str, ...], recipe: 
     return TaggerConfig(features=features,
                         head=HeadConfig(lstm_layers=1, lstm_hidden=128),
                         train=TrainConfig(epochs=recipe.epochs, batch_size=32, seed=recipe.seed,
-                                          threads=recipe.threads))
+                                          threads=recipe.threads, max_seconds=recipe.train_seconds))
+
+
+def schema_config(name: str, output: Literal["crf", "span"] | None = None,
+                  emit: tuple[str, ...] | None = None) -> Any:
+    """The :class:`~extractor.config.SchemaConfig` of an annotated corpus.
+
+    Its types are ``extractor.corpora.CORPUS_TYPES``'s, its mention types ``linker.typemap.CORPUS_TYPE_MAP``'s.
+
+    Raises:
+        ValueError: An unknown corpus, or ``emit`` naming a type it does not have.
+    """
+    from extractor.config import SchemaConfig
+    from extractor.corpora import CORPUS_TYPES
+    from linker.typemap import CORPUS_TYPE_MAP
+
+    if name not in CORPUS_TYPES:
+        raise ValueError(f"unknown corpus {name!r}; expected one of {', '.join(CORPUS_TYPES)}")
+    return SchemaConfig(name=name, types=CORPUS_TYPES[name], mention_types=CORPUS_TYPE_MAP[name], emit=emit,
+                        output=output)
+
+
+def multi_schema(config: Any, schemas: tuple[str, ...], output: str = "mixed") -> Any:
+    """``config`` learning ``schemas`` at once (one head each, or one shared span head), emitting :data:`DEFAULT_EMIT`.
+
+    One schema gives the one-schema model of that corpus: its own types, one CRF (``mixed``: the
+    corpus's :data:`MIXED_OUTPUT`) or one span head.
+
+    Raises:
+        ValueError: An unknown corpus or output, or a combination the tagger refuses.
+    """
+    from extractor.config import TaggerConfig
+    from extractor.corpora import CORPUS_TYPES
+    from linker.typemap import MENTION_TYPES
+
+    if output not in ("mixed", "crf", "span", "shared") or not schemas:
+        raise ValueError(f"output must be mixed, crf, span or shared and schemas non-empty, got {output!r}, {schemas}")
+    data = config.model_dump()
+    if len(schemas) == 1:
+        name = schemas[0]
+        if name not in CORPUS_TYPES:
+            raise ValueError(f"unknown corpus {name!r}; expected one of {', '.join(CORPUS_TYPES)}")
+        kind = MIXED_OUTPUT[name] if output == "mixed" else "span" if output == "shared" else output
+        data.update(types=CORPUS_TYPES[name], schema_name=name, schemas=())
+        data["head"].update(output=kind, shared=False)
+        return TaggerConfig.model_validate(data)
+    parts = [schema_config(name, MIXED_OUTPUT[name] if output == "mixed" else None, DEFAULT_EMIT[name])
+             for name in schemas]
+    kinds = {s.mention_types[t] for s in parts for t in (s.emit or s.types)}
+    data.update(types=tuple(t for t in MENTION_TYPES if t in kinds), schemas=[s.model_dump() for s in parts])
+    data["head"].update(output="crf" if output == "crf" else "span", shared=output == "shared")
+    return TaggerConfig.model_validate(data)
 
 
 def train_kg_vectors(triples: list[tuple[str, str, str]], model: str, epochs: int, dim: int, seed: int,
@@ -159,6 +255,37 @@ def kg_word_lexicon(texts: list[str], config: Any, *, data_dir: Path | None = No
     return lexicon
 
 
+def train_relation_model(out: Path, recipe: RecipeConfig, data_dir: Path, vectors_file: Path | None = None,
+                         progress: ProgressFactory | None = None) -> dict[str, Any]:
+    """The learned relation classifier (RESULTS.md's shared pairing, 64 hidden) on CMeIE's train split.
+
+    Validation (CMeIE's validation split) picks the epoch and the ``none`` threshold; the test split is
+    never read. ``vectors_file``: the recipe's character vectors, used when their size is the encoder's.
+    """
+    from extractor.pretrain_emb import CharVectors
+    from extractor.relations.config import RelationConfig, RelationEncoderConfig, RelationTrainConfig
+    from extractor.relations.data import gold_candidates, read_cmeie, read_schema, split_by_text
+    from extractor.relations.train import train_relations
+
+    cmeie = data_dir / "cmeie"
+    schema = read_schema(cmeie / "schema.json")
+    split = split_by_text(read_cmeie(cmeie / "CMeIE_dev.json"))
+    train, train_texts = gold_candidates(split["train"], schema)
+    val, val_texts = gold_candidates(split["validation"], schema)
+    encoder = RelationEncoderConfig()
+    vectors = CharVectors.load(vectors_file) if vectors_file is not None and vectors_file.is_file() else None
+    usable = vectors is not None and vectors.char_vectors.shape[1] == encoder.dim
+    if usable:
+        encoder = RelationEncoderConfig(pretrained_vectors=str(vectors_file))
+    budget = RelationTrainConfig(epochs=recipe.relation_epochs, max_seconds=recipe.relation_seconds,
+                                 threads=recipe.threads or None, seed=recipe.seed)
+    config = RelationConfig(encoder=encoder, lstm_hidden=64, pooling="start+mean", pairing="shared", train=budget)
+    trained = train_relations(config, schema, train, train_texts, val, val_texts, out_dir=out,
+                              pretrained=vectors if usable else None, progress=progress is not None)
+    summary: dict[str, Any] = trained.summary()
+    return summary
+
+
 def _cmekg_pickle(recipe: RecipeConfig) -> Path | None:
     if not recipe.cmekg:
         return None
@@ -173,7 +300,7 @@ def _cmekg_pickle(recipe: RecipeConfig) -> Path | None:
 def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_dir: Path | None = None,
                         pretrained: Path | None = None, progress: ProgressFactory | None = None,
                         say: Callable[[str], None] | None = None) -> RecipeResult:
-    """Pretrain what is missing, train the default tagger into ``out``, register it.
+    """Pretrain what is missing, train the default tagger into ``out`` (and the relation model), register them.
 
     Args:
         out: The checkpoint folder.
@@ -188,7 +315,6 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
         graph.watch.plugins.PluginError: The registration was refused.
     """
     from core.paths import default_data_dir
-    from extractor.data import read_ccks
     from extractor.kge_quick import save_kg_vectors
     from extractor.pretrain_emb import EmbeddingPretrainConfig, pretrain_char_vectors
     from extractor.softlex import WordLexiconConfig
@@ -246,24 +372,41 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
     step("kg_vectors", folder / f"{recipe.kge_model.lower()}.npz", kg_vectors)
 
     kg_types = ("Disease", "Symptom", "Drug", "Check", "Department", "Food", "Producer")
-    config = default_tagger_config(str(folder / "word_lexicon.npz"), kg_types, recipe)
+    config = multi_schema(default_tagger_config(str(folder / "word_lexicon.npz"), kg_types, recipe),
+                          recipe.schemas, recipe.output)
     config, concepts, result.steps["gazetteer"] = gazetteer(config, root,
                                                             cmekg if recipe.cmekg_gazetteer else None)
     config, vectors = with_char_vectors(config, folder / "char_vectors.npz")
-    examples = [ex for rel in CCKS_TRAIN for ex in read_ccks(root / rel)]
-    tell(f"tagger: training on {len(examples)} CCKS 2019 training records into {out}")
-    trained = train_tagger(config, examples, out, concepts=concepts,
+    corpora = training_corpora(root, recipe.schemas)
+    records: Any = corpora if config.multi else corpora[recipe.schemas[0]]
+    sizes = ", ".join(f"{len(recs)} {name}" for name, recs in corpora.items())
+    tell(f"tagger: training on the training records ({sizes}) into {out}")
+    trained = train_tagger(config, records, out, concepts=concepts,
                            kg=load_kg(config, folder / f"{recipe.kge_model.lower()}.npz"), pretrained=vectors,
                            resume=(Path(out) / "trainer_state.pt").is_file(), progress=progress,
                            word_lexicon=load_word_lexicon(config))
     result.train = {k: v for k, v in asdict(trained).items() if k not in ("config", "history")}
+    relations_dir = Path(out) / "relations"
+    if recipe.relations:
+        if (relations_dir / "train_result.json").is_file():
+            tell(f"relations: reusing {relations_dir}")
+            result.relations = {"dir": str(relations_dir), "reused": True}
+        else:
+            tell(f"relations: training the relation classifier on CMeIE's train split into {relations_dir}")
+            result.relations = {"dir": str(relations_dir), "reused": False,
+                                **train_relation_model(relations_dir, recipe, root, folder / "char_vectors.npz",
+                                                         progress)}
     if recipe.register_plugin:
         from graph.db.connection import GraphClient
-        from graph.watch.plugins import register_plugin, tagger_config
+        from graph.watch.plugins import register_plugin, relation_config, tagger_config
 
         with GraphClient.from_environment() as client:
             options = tagger_config(Path(out), client)
             stored = register_plugin(client, "cbt-kg-tagger", None, options, enable=True, replace=True)
-        result.plugin = stored.to_dict()
+            result.plugin = stored.to_dict()
+            if recipe.relations:
+                rel = register_plugin(client, "entity-marker-relations", None, relation_config(relations_dir),
+                                      enable=True, replace=True)
+                result.relation_plugin = rel.to_dict()
     result.seconds = round(time.monotonic() - started, 1)
     return result

@@ -27,6 +27,7 @@ from app.tagging.inputs import TaggingInputError, gazetteer, load_kg, load_word_
 if TYPE_CHECKING:
     from app.tagging.recipe import RecipeResult
     from extractor.config import TaggerConfig
+    from extractor.corpus_check import Corpus
     from extractor.errors import ErrorBreakdown
     from extractor.train import TrainResult
 
@@ -206,7 +207,7 @@ class TrainRequest:
 
     def recipe_only(self) -> list[str]:
         """The options given that need ``train`` files, as the command spells them (``--kg-vectors``)."""
-        open_to_recipe = ("out", "train", "epochs", "seed", "threads", "resume", "register")
+        open_to_recipe = ("out", "train", "epochs", "seed", "threads", "resume", "register", "max_seconds")
         return [f"--{f.name.replace('_', '-')}" for f in fields(self)
                 if f.name not in open_to_recipe and getattr(self, f.name) is not None]
 
@@ -226,7 +227,8 @@ def train(request: TrainRequest, *, progress: ProgressFactory | None = None, say
     given = request.recipe_only()
     if given:
         raise TaggingInputError(f"{', '.join(given)} need --train; without --train `medkg train --out DIR` builds "
-                                "the default model (only --seed, --epochs, --threads and --no-register apply)")
+                                "the default model (only --seed, --epochs, --threads, --max-seconds and "
+                                "--no-register apply)")
     return train_default_model(request, progress=progress, say=say).to_dict()
 
 
@@ -299,7 +301,8 @@ def train_default_model(request: TrainRequest, *, progress: ProgressFactory | No
     from graph.db.server import LauncherBuildError, Neo4jServerError
     from graph.watch.plugins import PluginError
 
-    budgets = {"seed": request.seed, "epochs": request.epochs, "threads": request.threads}
+    budgets = {"seed": request.seed, "epochs": request.epochs, "threads": request.threads,
+               "train_seconds": request.max_seconds}
     recipe = RecipeConfig(register_plugin=request.register, **{k: v for k, v in budgets.items() if v is not None})
     with _refused(FileNotFoundError, ImportError, PluginError, Neo4jError, DriverError, LauncherBuildError,
                   Neo4jServerError):
@@ -308,13 +311,16 @@ def train_default_model(request: TrainRequest, *, progress: ProgressFactory | No
 
 @dataclass(frozen=True)
 class EvaluateRequest:
-    """Which checkpoint(s) ``medkg evaluate`` scores on which gold file, and what else it reports."""
+    """Which checkpoint(s) ``medkg evaluate`` scores on which gold corpus, and what else it reports."""
 
     models: tuple[Path, ...]
-    test: Path
+    test: Path  # a CCKS 2019 JSON Lines file, a CMeEE line file or a CCKS 2017 folder
+    fmt: str | None = None  # ccks2019, ccks2017 or cmeee; None: told from the path
+    split: str | None = None  # CCKS 2017 folder only: test (Test/ + test_gold.csv, the default here) or train
+    skip_invalid: bool = False  # leave out (and count) bad spans and records of the gold corpus
     kg_vectors: Path | None = None  # instead of the stored ones
     batch_size: int = 32
-    predictions: Path | None = None  # also write the predictions here (CCKS format)
+    predictions: Path | None = None  # also write the predictions here, in the test corpus's own format
     threads: int = 0
     min_votes: int | None = None  # ensemble: models that must agree on a span (None: a majority)
     errors: bool = False
@@ -328,31 +334,54 @@ class Evaluation:
     breakdown: ErrorBreakdown | None = None
 
 
+def _read_gold(request: EvaluateRequest) -> tuple[Corpus, str | None]:
+    """The gold corpus (format named or told from the path) and its split: a CCKS 2017 folder's ``test`` by default."""
+    from extractor.corpora import detect_format, read_corpus
+
+    fmt = request.fmt or detect_format(request.test)
+    split = request.split if request.split is not None or fmt != "ccks2017" else "test"
+    return read_corpus(request.test, fmt, split=split, skip_invalid=request.skip_invalid), split
+
+
 def evaluate(request: EvaluateRequest) -> Evaluation:
-    """Strict entity-level micro P/R/F1 and per-type scores of one model, or of a span-voting ensemble.
+    """Strict micro P/R/F1, per type and for nested and flat spans apart, of one model or a span-voting ensemble.
+
+    The gold corpus (any format :func:`extractor.corpora.read_corpus` reads) is scored against the model
+    head of its own schema, in its own type names.
 
     Raises:
-        TaggingInputError: A folder that is not a checkpoint, unreadable KG vectors or gold file.
+        TaggingInputError: A folder that is not a checkpoint, unreadable KG vectors, a gold corpus that cannot
+            be read (a ``CorpusError`` names ``file:line field``), a model without a head for the corpus's
+            schema, or predictions its format cannot hold.
     """
     from extractor.checkpoint import CheckpointError, load_tagger
-    from extractor.data import Example, read_ccks, write_ccks
+    from extractor.corpus_write import write_corpus
+    from extractor.data import Example
     from extractor.ensemble import VotingEnsemble
-    from extractor.evaluate import evaluate_tagger
+    from extractor.evaluate import SchemaMismatch, evaluate_corpus
     from extractor.kge_quick import load_kg_vectors
 
     models = request.models
-    with _refused(CheckpointError, ValueError, FileNotFoundError):
+    with _refused(CheckpointError, ValueError, FileNotFoundError):  # CorpusError is a ValueError
         taggers = [load_tagger(m, load_kg_vectors(request.kg_vectors) if request.kg_vectors else None,
                                threads=request.threads) for m in models]
         single = len(taggers) == 1 and request.min_votes is None
         tagger = taggers[0] if single else VotingEnsemble(taggers, request.min_votes)
-        examples = read_ccks(request.test)
-    result = evaluate_tagger(tagger, examples, batch_size=request.batch_size)
+        corpus, split = _read_gold(request)
+    try:
+        result = evaluate_corpus(tagger, corpus, batch_size=request.batch_size)
+    except SchemaMismatch as exc:
+        raise TaggingInputError(f"{', '.join(map(str, models))}: {exc}") from exc
+    examples = corpus.examples
     if request.predictions:
-        write_ccks([Example(ex.id, ex.text, tuple(p)) for ex, p in zip(examples, result.predictions, strict=True)],
-                   request.predictions)
+        with _refused(ValueError):
+            write_corpus([Example(ex.id, ex.text, tuple(p)) for ex, p in zip(examples, result.predictions,
+                                                                             strict=True)],
+                         corpus.schema, request.predictions)
     runs = [t.kg_run for t in taggers]
     payload = {"model": str(models[0]) if len(models) == 1 else [str(m) for m in models], "test": str(request.test),
+               "format": corpus.schema, **({"split": split} if split else {}),
+               **({"skipped": dict(corpus.skipped)} if request.skip_invalid else {}),
                "kg_run": runs[0] if len(models) == 1 else runs,
                **({"min_votes": tagger.min_votes} if isinstance(tagger, VotingEnsemble) else {}), **result.to_dict()}
     evaluation = Evaluation(payload)
@@ -363,4 +392,3 @@ def evaluate(request: EvaluateRequest) -> Evaluation:
                                                [ex.text for ex in examples])
         payload["errors"] = evaluation.breakdown.to_dict()
     return evaluation
-

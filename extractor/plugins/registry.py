@@ -25,7 +25,7 @@ import arbitrary code.
 
 Example:
     >>> sorted(spec.id for spec in builtin_specs())[:2]
-    ['cbt-kg-tagger@1', 'context-assertion@1']
+    ['cbt-kg-tagger@1', 'cbt-kg-tagger@2']
 """
 
 from __future__ import annotations
@@ -71,6 +71,7 @@ class PluginSpec:
 _BUILTINS: tuple[PluginSpec, ...] = (
     PluginSpec("gazetteer-ner", "1", "ner", "extractor.plugins.gazetteer_ner:GazetteerNER", True),
     PluginSpec("cbt-kg-tagger", "1", "ner", "extractor.plugins.tagger:TaggerPlugin", True),
+    PluginSpec("cbt-kg-tagger", "2", "ner", "extractor.plugins.tagger:MultiSchemaTaggerPlugin", True),
     PluginSpec("context-assertion", "1", "assertion", "extractor.plugins.assertion:ContextAssertion", True),
     PluginSpec("learned-assertion", "1", "assertion", "extractor.plugins.learned_assertion:LearnedAssertionPlugin",
                True),

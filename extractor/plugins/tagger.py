@@ -14,6 +14,13 @@ KG vectors (``kg_source``):
   input. The checkpoint's own stored vectors are not used, so the fused input is the graph's.
 - ``checkpoint``: the vectors stored in the checkpoint (``kg_vectors.npz``), as at training time.
 
+Versions: ``cbt-kg-tagger@1`` runs one-schema checkpoints (CCKS 2019's six types, flat spans) and refuses
+others; ``cbt-kg-tagger@2`` (:class:`MultiSchemaTaggerPlugin`, what ``medkg train --out DIR`` registers)
+runs both, and a checkpoint with a head per annotated corpus reports the merged mention types (Symptom,
+Procedure, Equipment, Microorganism, Department beside the six) with a span head's nested spans as
+separate mentions. Registering version 2 where version 1 has run gives new mentions under a new
+extractor id; the provenance machinery supersedes the old ones as for any new version.
+
 Example:
     >>> plugin = TaggerPlugin("~/.local/share/medkg/models/cbt-kg")  # doctest: +SKIP
     >>> plugin.extract([ExtractionRecord("emr-1", "患者因胃癌入院")])[0].spans  # doctest: +SKIP
@@ -34,7 +41,8 @@ from pydantic import BaseModel, Field
 from core.config import ClosedConfig
 from extractor.plugin import ExtractionRecord, PluginKind, RecordResult, SpanResult, as_record
 
-__all__ = ["TaggerPlugin", "TaggerPluginConfig", "checkpoint_kg_run", "weights_sha256"]
+__all__ = ["MultiSchemaTaggerPlugin", "TaggerPlugin", "TaggerPluginConfig", "checkpoint_kg_run",
+           "checkpoint_schemas", "weights_sha256"]
 
 
 def weights_sha256(model_dir: str | Path, what: str = "tagger checkpoint") -> str:
@@ -59,11 +67,27 @@ def checkpoint_kg_run(model_dir: str | Path) -> tuple[str | None, int]:
     Raises:
         FileNotFoundError: No ``config.json`` in the folder.
     """
+    meta = _checkpoint_meta(model_dir)
+    return meta.get("kg_run"), int(meta.get("kg_dim") or 0)
+
+
+def _checkpoint_meta(model_dir: str | Path) -> dict[str, Any]:
     path = Path(model_dir).expanduser() / "config.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path.parent}: not a tagger checkpoint (no config.json)")
-    meta = json.loads(path.read_text(encoding="utf-8"))
-    return meta.get("kg_run"), int(meta.get("kg_dim") or 0)
+    meta: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return meta
+
+
+def checkpoint_schemas(model_dir: str | Path) -> tuple[str, ...]:
+    """The annotation schemas of a checkpoint's heads (empty: a one-schema checkpoint).
+
+    Raises:
+        FileNotFoundError: No ``config.json`` in the folder.
+    """
+    meta = _checkpoint_meta(model_dir)
+    tagger = meta.get("config", meta)
+    return tuple(s["name"] for s in tagger.get("schemas", ()))
 
 
 class TaggerPluginConfig(ClosedConfig):
@@ -101,6 +125,8 @@ class TaggerPlugin:
     Config: ClassVar[type[BaseModel]] = TaggerPluginConfig
     uses_torch: ClassVar[bool] = True
     """The host resolves ``device`` (CUDA or CPU) before building it."""
+    multi_schema: ClassVar[bool] = False
+    """Whether checkpoints with a head per annotated corpus are accepted (version 2)."""
 
     def __init__(self, model_dir: str | Path | TaggerPluginConfig, kg_vectors: Mapping[str, np.ndarray] | None = None,
                  batch_size: int = 32, device: str = "cpu", min_score: float = 0.0,
@@ -131,8 +157,9 @@ class TaggerPlugin:
 
         Raises:
             FileNotFoundError: ``model_dir`` is not a checkpoint.
-            ValueError: Its ``config.json`` is not JSON.
+            ValueError: Its ``config.json`` is not JSON, or version 1 is given a several-schema checkpoint.
         """
+        cls._check_schemas(model_dir)
         kg_run, kg_dim = checkpoint_kg_run(model_dir)
         config: dict[str, Any] = {"model_dir": str(Path(model_dir).expanduser().resolve()), **options}
         if kg_dim and embedding_runs is not None and "kg_source" not in options:
@@ -146,8 +173,21 @@ class TaggerPlugin:
         return config
 
     @classmethod
+    def _check_schemas(cls, model_dir: str | Path) -> None:
+        schemas = checkpoint_schemas(model_dir)
+        if schemas and not cls.multi_schema:
+            raise ValueError(f"{model_dir}: a checkpoint with heads for {', '.join(schemas)} needs {cls.name} "
+                             f"version 2 (register it without --version, or with --version 2)")
+
+    @classmethod
     def artifact_sha256(cls, config: TaggerPluginConfig) -> str:
-        """The checkpoint's weights hash."""
+        """The checkpoint's weights hash.
+
+        Raises:
+            FileNotFoundError: The folder is not a checkpoint.
+            ValueError: Version 1 is given a several-schema checkpoint.
+        """
+        cls._check_schemas(config.model_dir)
         return weights_sha256(config.model_dir)
 
     @property
@@ -225,3 +265,10 @@ class TaggerPlugin:
                                                     r.text[s.start:s.end])
                                          for s in spans if s.score >= self.min_score))
                 for r, spans in zip(recs, predicted, strict=True)]
+
+
+class MultiSchemaTaggerPlugin(TaggerPlugin):
+    """``cbt-kg-tagger@2``: any checkpoint, the several-schema default model included (module docstring)."""
+
+    version: ClassVar[str] = "2"
+    multi_schema: ClassVar[bool] = True

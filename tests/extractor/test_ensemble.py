@@ -66,3 +66,14 @@ def test_cli_evaluates_an_ensemble_of_seeds(tiny, tmp_path, examples, concepts, 
     for r, spans in enumerate(expected):  # every voted span was predicted by at least two members
         for s in spans:
             assert sum((s.start, s.end, s.type) in {(p.start, p.end, p.type) for p in pm[r]} for pm in per_member) >= 2
+
+
+def test_nested_output_keeps_every_voted_span():
+    a = [Span(0, 4, "dis", 0.9), Span(0, 1, "bod", 0.8), Span(5, 7, "sym", 0.7)]
+    b = [Span(0, 4, "dis", 0.7), Span(0, 1, "bod", 0.6)]
+    # a CRF head's output cannot nest: the better-supported of two overlapping spans wins
+    assert [(s.start, s.end, s.type) for s in vote([a, b], 2)] == [(0, 4, "dis")]
+    # a span head's can: both voted spans stay, the unvoted one goes
+    voted = vote([a, b], 2, nested=True)
+    assert [(s.start, s.end, s.type) for s in voted] == [(0, 1, "bod"), (0, 4, "dis")]
+    assert voted[0].score == pytest.approx(0.7)

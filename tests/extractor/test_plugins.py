@@ -94,6 +94,19 @@ def test_overlap_rule_keeps_the_best_non_overlapping_spans() -> None:
     assert merge_ner_spans([]) == []
 
 
+def test_overlap_rule_keeps_one_plugins_nested_spans_only() -> None:
+    """左下腹 inside 左下腹压痛 from one span head: two mentions; nesting across plugins or crossing: one."""
+    text = "左下腹压痛明显"
+    symptom, body = SpanResult(0, 5, "Symptom", 0.9, text[0:5]), SpanResult(0, 3, "Anatomy", 0.8, text[0:3])
+    crossing = SpanResult(3, 7, "Symptom", 0.6, text[3:7])
+    merged = merge_ner_spans([("tagger@2", [symptom, body, crossing])])
+    assert [(s.start, s.end, s.type) for _, s in merged] == [(0, 3, "Anatomy"), (0, 5, "Symptom")]
+    across = merge_ner_spans([("tagger@2", [symptom]), ("gaz@1", [SpanResult(0, 3, "Anatomy", 0.95, text[0:3])])])
+    assert [(x, s.end) for x, s in across] == [("gaz@1", 3)]
+    retyped = merge_ner_spans([("tagger@2", [symptom, SpanResult(0, 5, "Disease", 0.7, text[0:5])])])
+    assert [s.type for _, s in retyped] == ["Symptom"]
+
+
 def test_gazetteer_ner_maps_labels_and_tells_imaging_from_lab_tests() -> None:
     ctx = PluginContext.from_concepts(CONCEPTS)
     text = "😀消渴病史，查血常规及头颅CT，予二甲双胍，多吃苹果"

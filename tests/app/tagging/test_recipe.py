@@ -8,18 +8,42 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import one_json
+from corpus_helpers import write_samples
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.tagging.data import CCKS_TRAIN
-from app.tagging.recipe import RecipeConfig, build_default_model
+from app.tagging.data import CCKS2017_DIR, CCKS_TRAIN, CMEEE_TRAIN, training_corpora
+from app.tagging.recipe import RecipeConfig, build_default_model, default_tagger_config, multi_schema
 from extractor.checkpoint import load_tagger
 from extractor.data import write_ccks
 from graph.db.connection import GraphClient
 from linker.sources import _VOCAB_FILES
 
 TINY = RecipeConfig(emb_steps=5, emb_seconds=30, word_dim=8, word_epochs=1, word_min_count=1, kge_model="quick",
-                    kge_epochs=2, kge_dim=8, cmekg=False, epochs=1, threads=1)
+                    kge_epochs=2, kge_dim=8, cmekg=False, epochs=1, threads=1, relation_epochs=1)
+
+#: CMeIE-like sentences (text, [(subject, subject type, predicate, object, object type)]), numbered so that
+#: the split by text hash gives every side some.
+_CMEIE = [("胃炎患者常见腹痛，可予奥美拉唑治疗。", [("胃炎", "疾病", "临床表现", "腹痛", "症状"),
+                                            ("胃炎", "疾病", "药物治疗", "奥美拉唑", "药物")]),
+          ("肺炎可并发脓胸，常有咳嗽。", [("肺炎", "疾病", "并发症", "脓胸", "疾病"),
+                                   ("肺炎", "疾病", "临床表现", "咳嗽", "症状")])]
+_CMEIE_SCHEMA = [("疾病", "临床表现", "症状"), ("疾病", "药物治疗", "药物"), ("疾病", "并发症", "疾病")]
+
+
+def _write_cmeie(root: Path, copies: int = 20) -> None:
+    folder = root / "cmeie"
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in range(copies):
+        for text, triples in _CMEIE:
+            spo = [{"predicate": p, "subject": s, "subject_type": st, "object": {"@value": o},
+                    "object_type": {"@value": ot}} for s, st, p, o, ot in triples]
+            rows.append(json.dumps({"text": f"第{i}例：{text}", "spo_list": spo}, ensure_ascii=False))
+    (folder / "CMeIE_dev.json").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "schema.json").write_text("\n".join(json.dumps(dict(zip(("subject_type", "predicate", "object_type"),
+                                                                     row, strict=True)), ensure_ascii=False)
+                                                 for row in _CMEIE_SCHEMA) + "\n", encoding="utf-8")
 
 
 def write_data(root: Path, examples) -> Path:
@@ -36,6 +60,11 @@ def write_data(root: Path, examples) -> Path:
     for rel, part in zip(CCKS_TRAIN, (examples[:half], examples[half:]), strict=True):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         write_ccks(list(part), root / rel)
+    samples = write_samples(root / "samples")  # CCKS 2017 and CMeEE where the recipe reads them
+    samples.ccks2017.rename(root / CCKS2017_DIR)
+    (root / CMEEE_TRAIN).parent.mkdir(parents=True, exist_ok=True)
+    (root / CMEEE_TRAIN).write_text(samples.cmeee.read_text(encoding="utf-8") * 4, encoding="utf-8")
+    _write_cmeie(root)
     return root
 
 
@@ -48,11 +77,20 @@ def test_default_model_from_scratch_then_reused_and_registered(tmp_path, example
     assert {p.name for p in pretrained.iterdir()} == {"char_vectors.npz", "word_lexicon.npz", "quick.npz"}
     tagger = load_tagger(tmp_path / "model", threads=None)
     assert tagger.config.features.softlexicon and tagger.word_lexicon is not None and tagger.kg_dim == 8
-    assert first.train["n_train"] + first.train["n_dev"] == len(examples)
+    # one head per annotated corpus; the merged output holds CCKS 2017's symptoms and CMeEE's new types
+    assert tagger.schemas == ("ccks2019", "ccks2017", "cmeee") and tagger.nested("cmeee")
+    assert not tagger.nested("ccks2019") and {"Symptom", "Procedure", "Microorganism"} <= set(tagger.config.types)
+    corpora = training_corpora(root)
+    assert len(corpora["ccks2019"]) == len(examples) and len(corpora["ccks2017"]) == 5 and corpora["cmeee"]
+    assert first.train["n_train"] + first.train["n_dev"] == sum(map(len, corpora.values()))
     assert first.plugin is not None and first.plugin["enabled"] and first.plugin["name"] == "cbt-kg-tagger"
+    assert first.relations is not None and (tmp_path / "model" / "relations" / "train_result.json").is_file()
+    assert first.relation_plugin is not None and first.relation_plugin["enabled"]
     with GraphClient.from_environment() as client:
-        stored = [e for e in client.read("internal/list_extractors") if e["name"] == "cbt-kg-tagger"]
-    assert stored and json.loads(stored[0]["config"])["model_dir"] == str((tmp_path / "model").resolve())
+        stored = {e["name"]: e for e in client.read("internal/list_extractors")}
+    assert json.loads(stored["cbt-kg-tagger"]["config"])["model_dir"] == str((tmp_path / "model").resolve())
+    assert json.loads(stored["entity-marker-relations"]["config"])["model_dir"] == str(
+        (tmp_path / "model" / "relations").resolve())
     again = build_default_model(tmp_path / "model2", TINY.model_copy(update={"register_plugin": False}), data_dir=root,
                                 pretrained=pretrained)
     assert all(again.steps[k]["reused"] for k in ("char_vectors", "word_lexicon", "kg_vectors"))
@@ -63,6 +101,24 @@ def test_cli_train_without_train_files_takes_only_the_recipe_options(tmp_path):
     result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "m"), "--kg", "--lstm-hidden", "64", "--json"])
     assert result.exit_code == 2
     assert "--kg, --lstm-hidden need --train" in one_json(result.stdout)["error"]
+
+
+def test_multi_schema_configs():
+    """The recipe's output sides: mixed (CRF for the EMR corpora, a span head for CMeEE), one corpus alone."""
+    base = default_tagger_config("w.npz", ("Disease",), TINY)
+    mixed = multi_schema(base, ("ccks2019", "ccks2017", "cmeee"))
+    assert [(s.name, s.output, s.emit) for s in mixed.schemas] == [
+        ("ccks2019", "crf", None), ("ccks2017", "crf", ("症状和体征",)),
+        ("cmeee", "span", ("pro", "equ", "mic", "dep"))]
+    assert mixed.types == ("Disease", "Drug", "Operation", "Anatomy", "LabTest", "ImagingExam", "Symptom",
+                           "Procedure", "Equipment", "Microorganism", "Department")
+    shared = multi_schema(base, ("ccks2019", "cmeee"), "shared")
+    assert shared.head.shared and shared.head.output == "span"
+    alone = multi_schema(base, ("cmeee",), "span")
+    assert not alone.multi and alone.schema_name == "cmeee" and alone.head.output == "span" and "mic" in alone.types
+    assert multi_schema(base, ("ccks2019",)).types == base.types
+    with pytest.raises(ValueError, match="unknown corpus"):
+        multi_schema(base, ("i2b2",))
 
 
 @pytest.mark.parametrize("missing", ["qasystem-medicalkg/dict/drug.txt"])

@@ -113,9 +113,9 @@ def test_tagger_in_a_watcher_cycle_and_artifact_checks(kg_graph: GraphClient, ch
     register_plugin(client, "cbt-kg-tagger", config=config, enable=True)
     add_records(client, {"r": "患者糖尿病十年，口服二甲双胍。"})
     result = run_watcher_once(client, WatchConfig(device="cpu", threads=1))
-    assert result.done == 1 and result.extractors == ["cbt-kg-tagger@1"]
+    assert result.done == 1 and result.extractors == ["cbt-kg-tagger@2"]
     spans = one(client, "MATCH (:EMR {id: 'r'})-[:HAS_MENTION]->(m) RETURN collect([m.start, m.end, m.extractor])")
-    assert all(x == "cbt-kg-tagger@1" for _, _, x in spans)
+    assert all(x == "cbt-kg-tagger@2" for _, _, x in spans)
 
     weights = load_file(str(model_dir / "model.safetensors"))
     changed = {k: v.clone() for k, v in weights.items()}
@@ -131,9 +131,31 @@ def test_tagger_in_a_watcher_cycle_and_artifact_checks(kg_graph: GraphClient, ch
         register_plugin(client, "cbt-kg-tagger", config={**config, "model_dir": str(copy)})
     stored_config = {k: v for k, v in config.items() if k != "note"} | {"model_dir": str(copy)}
     with client.session() as session:  # the stored extractor now points at weights that changed after registration
-        session.run("MATCH (x:Extractor {id: 'cbt-kg-tagger@1'}) SET x.config = $c",
+        session.run("MATCH (x:Extractor {id: 'cbt-kg-tagger@2'}) SET x.config = $c",
                     c=json.dumps(stored_config, sort_keys=True)).consume()
     with pytest.raises(PluginError, match="artifact checksum .* differs from the registered"):
         run_watcher_once(client, WatchConfig(device="cpu"))
     with pytest.raises(PluginError, match="not a tagger checkpoint"):
         tagger_config(tmp_path / "nothing", client)
+
+
+def test_a_several_schema_checkpoint_needs_version_2_and_gives_nested_mentions(
+        kg_graph: GraphClient, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The tagger with a head per annotated corpus through the watcher: new types, nested spans as mentions."""
+    from corpus_helpers import CMEEE, multi_schema_model
+
+    client, model_dir = kg_graph, multi_schema_model(tmp_path_factory)
+    with pytest.raises(PluginError, match="needs cbt-kg-tagger version 2"):
+        register_plugin(client, "cbt-kg-tagger", "1", config=tagger_config(model_dir, None), enable=True)
+    stored = register_plugin(client, "cbt-kg-tagger", config=tagger_config(model_dir, client), enable=True)
+    assert stored.id == "cbt-kg-tagger@2"
+    text = CMEEE[0][0]  # 慢性胃炎患者常有上腹部疼痛。: a body part inside a disease and inside a symptom
+    add_records(client, {"r": text})
+    result = run_watcher_once(client, WatchConfig(device="cpu", threads=1))
+    assert (result.done, result.failed) == (1, 0)
+    found = {tuple(row) for row in one(client, "MATCH (:EMR {id: 'r'})-[:HAS_MENTION]->(m:Mention) "
+                                               "RETURN collect([m.text, m.type])")}
+    # the mention types of the merged output, a nested pair among them, each its own mention
+    assert ("上腹部疼痛", "Symptom") in found and ("上腹部", "Anatomy") in found
+    assert {t for _, t in found} <= {"Disease", "Symptom", "Anatomy", "Drug", "Procedure", "Equipment",
+                                     "Microorganism", "LabTest", "ImagingExam", "Operation", "Check"}

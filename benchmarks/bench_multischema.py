@@ -1,0 +1,185 @@
+"""One tagger, three annotation schemas: single-corpus baselines against multi-schema output sides.
+
+Modes (each prints one JSON object, with ``os.getloadavg()`` beside every timing):
+
+- ``train``: one run of the grid below into ``--root/<run>`` (the default recipe's encoder and features,
+  :func:`app.tagging.recipe.build_default_model` with the relation step and the registration off; inputs
+  in ``<MEDKG_HOME>/models/pretrained`` are reused). A run interrupted mid-training resumes from its
+  ``trainer_state.pt``.
+- ``evaluate``: every finished run of ``--root`` on each test side it has a head for: the CCKS 2019 test
+  file, the CCKS 2017 test records (gold CSV), CMeEE's validation part (``app.tagging.data.cmeee_split``;
+  the train part is what the models learn from, and nothing was tuned on it), strict micro-F1, nested and
+  flat spans apart, per type; plus the CCKS 2017 symptom F1 of ``gazetteer-ner``'s exact KG-name matching.
+- ``table``: the markdown table of ``extractor/RESULTS.md`` (mean +/- std over seeds) from ``evaluate``'s file.
+
+Runs are named ``<group>-s<seed>``; the groups:
+
+| group | schemas | output side |
+|---|---|---|
+| ``single-ccks2019`` | CCKS 2019 | CRF (today's default model) |
+| ``single-ccks2017`` | CCKS 2017 | CRF |
+| ``single-cmeee`` | CMeEE | span head (nested) |
+| ``multi-mixed`` | all three | CRF heads for the EMR corpora, a span head for CMeEE |
+| ``multi-span`` | all three | a span head per corpus |
+| ``multi-shared`` | all three | one span head over the union, partial annotation |
+| ``multi-crf`` | all three | a CRF head per corpus (CMeEE's nested spans cut to the outermost) |
+
+Usage:
+    PYTHONPATH=. python benchmarks/bench_multischema.py train --root $MEDKG_HOME/models/multi --run multi-mixed-s1
+    PYTHONPATH=. python benchmarks/bench_multischema.py evaluate --root $MEDKG_HOME/models/multi
+    PYTHONPATH=. python benchmarks/bench_multischema.py table --root $MEDKG_HOME/models/multi
+
+Test sides are only read by ``evaluate`` (final evaluation); each run selects its epoch on validation
+splits of its training records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from app.tagging.data import models_home
+
+GROUPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "single-ccks2019": (("ccks2019",), "crf"),
+    "single-ccks2017": (("ccks2017",), "crf"),
+    "single-cmeee": (("cmeee",), "span"),
+    "multi-mixed": (("ccks2019", "ccks2017", "cmeee"), "mixed"),
+    "multi-span": (("ccks2019", "ccks2017", "cmeee"), "span"),
+    "multi-shared": (("ccks2019", "ccks2017", "cmeee"), "shared"),
+    "multi-crf": (("ccks2019", "ccks2017", "cmeee"), "crf"),
+}
+
+
+def _group(run: str) -> tuple[str, int]:
+    group, _, seed = run.rpartition("-s")
+    if group not in GROUPS or not seed.isdigit():
+        raise SystemExit(f"run {run!r}: expected <group>-s<seed> with a group among {', '.join(GROUPS)}")
+    return group, int(seed)
+
+
+def train(args: argparse.Namespace) -> dict[str, Any]:
+    """One run through the default recipe (relations and registration off)."""
+    from app.tagging.recipe import RecipeConfig, build_default_model
+
+    group, seed = _group(args.run)
+    schemas, output = GROUPS[group]
+    recipe = RecipeConfig(schemas=schemas, output=output, seed=seed, threads=args.threads,
+                          epochs=args.epochs, train_seconds=args.max_seconds, relations=False,
+                          register_plugin=False)
+    started = time.monotonic()
+    result = build_default_model(Path(args.root) / args.run, recipe, say=lambda m: print(m, flush=True))
+    return {"run": args.run, "seconds": round(time.monotonic() - started, 1), "train": result.train,
+            "load_average": os.getloadavg()}
+
+
+def _test_sides(data_dir: Path) -> dict[str, Any]:
+    from app.tagging.data import CCKS2017_DIR, CCKS_TEST, cmeee_split
+    from extractor.corpora import read_ccks2017, read_ccks2019
+
+    return {"ccks2019": list(read_ccks2019(data_dir / CCKS_TEST).examples),
+            "ccks2017": list(read_ccks2017(data_dir / CCKS2017_DIR, "test").examples),
+            "cmeee": cmeee_split(data_dir)[1]}
+
+
+def _gazetteer_symptoms(data_dir: Path, records: list[Any]) -> dict[str, Any]:
+    """CCKS 2017 症状和体征 against ``gazetteer-ner`` (its exact xywy KG names) on the same test records."""
+    from extractor.data import Span
+    from extractor.plugin import ExtractionRecord
+    from extractor.plugins.context import PluginContext
+    from extractor.plugins.gazetteer_ner import GazetteerNER, GazetteerNERConfig
+    from extractor.scoring import score_spans
+    from linker.sources import load_kg_vocabulary
+
+    plugin = GazetteerNER(GazetteerNERConfig(), PluginContext.from_concepts(load_kg_vocabulary(data_dir)))
+    found = plugin.extract([ExtractionRecord(ex.id, ex.text) for ex in records])
+    gold = [[s for s in ex.spans if s.type == "症状和体征"] for ex in records]
+    pred = [[Span(s.start, s.end, "症状和体征") for s in res.spans if s.type == "Symptom"] for res in found]
+    report = score_spans(gold, pred)
+    return {"micro": report.micro.to_dict(), "records": len(records)}
+
+
+def evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    """Every finished run on each test side it has a head for."""
+    import torch
+
+    from core.paths import default_data_dir
+    from extractor.checkpoint import load_tagger
+    from extractor.scoring import score_spans
+
+    torch.set_num_threads(args.threads or torch.get_num_threads())
+    data_dir = default_data_dir()
+    sides = _test_sides(data_dir)
+    out_file = Path(args.root) / "eval.json"
+    results: dict[str, Any] = json.loads(out_file.read_text()) if out_file.is_file() else {}
+    for folder in sorted(p for p in Path(args.root).iterdir() if (p / "train_result.json").is_file()):
+        if folder.name in results and not args.again:
+            continue
+        tagger = load_tagger(folder, threads=args.threads or None)
+        row: dict[str, Any] = {"load_average": os.getloadavg()}
+        for schema in tagger.schemas:
+            started = time.monotonic()
+            gold = sides[schema]
+            pred = tagger.predict([ex.text for ex in gold], schema=schema)
+            report = score_spans([ex.spans for ex in gold], pred).to_dict()
+            if schema == "ccks2017":  # the symptom type alone, beside the gazetteer's
+                symptom = "症状和体征"
+                report["symptoms"] = score_spans([[s for s in ex.spans if s.type == symptom] for ex in gold],
+                                                 [[s for s in p if s.type == symptom] for p in pred]).micro.to_dict()
+            row[schema] = {**report, "records": len(gold), "seconds": round(time.monotonic() - started, 1)}
+        results[folder.name] = row
+        out_file.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+        print(json.dumps({folder.name: {k: v.get("micro") if isinstance(v, dict) else v for k, v in row.items()}},
+                         ensure_ascii=False), flush=True)
+    if "gazetteer" not in results:
+        results["gazetteer"] = {"ccks2017_symptoms": _gazetteer_symptoms(data_dir, sides["ccks2017"])}
+        out_file.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    return {"runs": sorted(results), "file": str(out_file)}
+
+
+def table(args: argparse.Namespace) -> dict[str, Any]:
+    """Mean +/- std of strict micro-F1 per group and test side."""
+    results = json.loads((Path(args.root) / "eval.json").read_text())
+    groups: dict[str, dict[str, list[float]]] = {}
+    for run, row in results.items():
+        if run == "gazetteer":
+            continue
+        group, _ = _group(run)
+        for side, report in row.items():
+            if isinstance(report, dict) and "micro" in report:
+                groups.setdefault(group, {}).setdefault(side, []).append(100 * report["micro"]["f1"])
+    lines = ["| group | CCKS 2019 test | CCKS 2017 test | CMeEE validation |", "|---|---|---|---|"]
+    for group in GROUPS:
+        if group not in groups:
+            continue
+        cells = []
+        for side in ("ccks2019", "ccks2017", "cmeee"):
+            f1s = groups[group].get(side, [])
+            spread = f" ± {statistics.stdev(f1s):.2f}" if len(f1s) > 1 else ""
+            cells.append(f"{statistics.mean(f1s):.2f}{spread} (n={len(f1s)})" if f1s else "-")
+        lines.append(f"| {group} | " + " | ".join(cells) + " |")
+    print("\n".join(lines))
+    return {"groups": groups}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("mode", choices=("train", "evaluate", "table"))
+    parser.add_argument("--root", default=str(models_home() / "multi"))
+    parser.add_argument("--run", help="train: <group>-s<seed>")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--max-seconds", type=float, default=None, help="train: tagger wall-clock budget")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--again", action="store_true", help="evaluate: also runs already in eval.json")
+    args = parser.parse_args()
+    result = {"train": train, "evaluate": evaluate, "table": table}[args.mode](args)
+    print(json.dumps(result, ensure_ascii=False, default=str))
+
+
+if __name__ == "__main__":
+    main()
