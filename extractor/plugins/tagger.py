@@ -18,8 +18,10 @@ Versions: ``cbt-kg-tagger@1`` runs one-schema checkpoints (CCKS 2019's six types
 others; ``cbt-kg-tagger@2`` (:class:`MultiSchemaTaggerPlugin`, what ``medkg train --out DIR`` registers)
 runs both, and a checkpoint with a head per annotated corpus reports the merged mention types (Symptom,
 Procedure, Equipment, Microorganism, Department beside the six) with a span head's nested spans as
-separate mentions. Registering version 2 where version 1 has run gives new mentions under a new
-extractor id; the provenance machinery supersedes the old ones as for any new version.
+separate mentions. A one-schema checkpoint of another corpus (CCKS 2017, CMeEE) reports its types as
+mention types too (``linker.typemap.CORPUS_TYPE_MAP``: 症状和体征 -> Symptom, ``mic`` -> Microorganism).
+Registering version 2 where version 1 has run gives new mentions under a new extractor id; the
+provenance machinery supersedes the old ones as for any new version.
 
 Example:
     >>> plugin = TaggerPlugin("~/.local/share/medkg/models/cbt-kg")  # doctest: +SKIP
@@ -261,10 +263,18 @@ class TaggerPlugin:
                 raise TypeError(f"record {r.id!r}: text must be str, got {type(r.text).__name__}")
         self._fetch_kg_vectors([r.text for r in recs])
         predicted = self.tagger.predict([r.text for r in recs], batch_size=self.batch_size)
-        return [RecordResult(r.id, tuple(SpanResult(s.start, s.end, s.type, round(float(s.score), 4),
+        kind = self._mention_types()
+        return [RecordResult(r.id, tuple(SpanResult(s.start, s.end, kind.get(s.type, s.type), round(float(s.score), 4),
                                                     r.text[s.start:s.end])
                                          for s in spans if s.score >= self.min_score))
                 for r, spans in zip(recs, predicted, strict=True)]
+
+    def _mention_types(self) -> Mapping[str, str]:
+        """A one-schema model's corpus types -> mention types (a several-schema model's output has them)."""
+        from linker.typemap import CORPUS_TYPE_MAP
+
+        config = self.tagger.config
+        return {} if config.schemas else CORPUS_TYPE_MAP.get(config.schema_name, {})
 
 
 class MultiSchemaTaggerPlugin(TaggerPlugin):

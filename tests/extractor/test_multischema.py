@@ -218,3 +218,20 @@ def test_checkpoint_versions(tmp_path: Path, corpora: dict[str, list[Example]]) 
                                      encoding="utf-8")
     with pytest.raises(CheckpointError, match="Retrain"):
         load_tagger(out)
+
+
+def test_tagger_plugin_reports_a_one_schema_corpus_model_in_mention_types(tmp_path: Path,
+                                                                          corpora: dict[str, list[Example]]) -> None:
+    """A CCKS 2017 one-schema checkpoint: the plugin says Symptom and Anatomy, as the graph's types are."""
+    from extractor.plugin import ExtractionRecord
+    from extractor.plugins.tagger import TaggerPlugin
+
+    rename = {"症状": "症状和体征", "部位": "身体部位"}
+    records = [Example(ex.id, ex.text, tuple(Span(s.start, s.end, rename[s.type]) for s in ex.spans))
+               for ex in corpora["sym"]]
+    config = _config(schemas=(), epochs=30).model_copy(update={"types": ("症状和体征", "身体部位"),
+                                                               "schema_name": "ccks2017"})
+    train_tagger(config, records, tmp_path / "m", dev=records[:4])
+    (result,) = TaggerPlugin(tmp_path / "m").extract([ExtractionRecord("r", "查体左下腹压痛，无反跳痛。")])
+    assert {s.type for s in result.spans} <= {"Symptom", "Anatomy"} and ("左下腹压痛", "Symptom") in {
+        (s.text, s.type) for s in result.spans}
