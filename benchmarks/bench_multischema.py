@@ -117,7 +117,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     sides = _test_sides(data_dir)
     out_file = Path(args.root) / "eval.json"
     results: dict[str, Any] = json.loads(out_file.read_text()) if out_file.is_file() else {}
-    for folder in sorted(p for p in Path(args.root).iterdir() if (p / "train_result.json").is_file()):
+    runs = [p for p in Path(args.root).iterdir() if (p / "train_result.json").is_file()
+            and p.name.rpartition("-s")[0] in GROUPS]  # the grid's runs (a relation model may sit beside them)
+    for folder in sorted(runs):
         if folder.name in results and not args.again:
             continue
         tagger = load_tagger(folder, threads=args.threads or None)

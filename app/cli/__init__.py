@@ -1,7 +1,7 @@
 """The ``medkg`` command: a thin layer over the entry functions of the package.
 
 One module per command group (``db``, ``kg``, ``link``, ``demo``, ``embed``, ``tagger``, ``ingest``,
-``plugins``, ``watch``, ``query``, ``curate``, ``report``), each importing
+``plugins``, ``watch``, ``query``, ``curate``, ``report``, ``serve``, ``users``), each importing
 only :mod:`app.cli.common` and the workflow modules; this package builds ``app`` from them. Every
 command a script would call takes ``--json`` and then prints exactly one JSON object on stdout;
 progress bars and messages go to stderr. Bad input exits with status 2 and a message naming what
@@ -16,7 +16,23 @@ from typing import Annotated
 
 import typer
 
-from app.cli import curate, db, demo, embed, ingest, kg, link, plugins, query, relations, report, tagger, watch
+from app.cli import (
+    curate,
+    db,
+    demo,
+    embed,
+    ingest,
+    kg,
+    link,
+    plugins,
+    query,
+    relations,
+    report,
+    serve,
+    tagger,
+    users,
+    watch,
+)
 
 __all__ = ["app"]
 
@@ -36,6 +52,8 @@ app.add_typer(curate.curate_app, name="curate")
 app.command("report")(report.report_command)
 app.add_typer(plugins.plugins_app, name="plugins")
 app.add_typer(watch.watch_app, name="watch")
+app.command("serve")(serve.serve_command)
+app.add_typer(users.users_app, name="users")
 
 
 @app.callback()

@@ -1,0 +1,143 @@
+"""What one running web application holds, and the request helpers every route shares.
+
+The state: the graph, the settings, the sessions, the CSRF keys, the login limit, the search's linker and the
+templates. The helpers: who is logged in, the CSRF check, where a redirect may go.
+
+Example:
+    >>> safe_next("/concept?id=Disease:糖尿病"), safe_next("//evil.example/"), safe_next("https://evil.example/")
+    ('/concept?id=Disease:糖尿病', '/search', '/search')
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from app.web.config import WebConfig
+from app.web.i18n import LANGUAGES, gettext_for, language_of
+from app.web.security import CsrfKeys, LoginLimiter, Session, SessionStore, new_token
+from graph.browse.users import get_user
+from graph.db.connection import GraphClient
+from graph.kg.linking import build_linker
+from linker import Linker
+
+__all__ = ["LANG_COOKIE", "SESSION_COOKIE", "LinkerCache", "LoginRequired", "WebState", "check_csrf", "logged_in",
+           "safe_next", "state_of"]
+
+SESSION_COOKIE = "medkg_session"
+LANG_COOKIE = "medkg_lang"
+HOME = "/search"
+
+
+class LoginRequired(Exception):
+    """The request needs a logged-in user; the application answers with a redirect to the login page."""
+
+
+class LinkerCache:
+    """The search's linker over the graph's concepts, rebuilt when older than ``refresh_s`` (thread-safe)."""
+
+    def __init__(self, client: GraphClient, refresh_s: float) -> None:
+        self._client = client
+        self._refresh_s = refresh_s
+        self._linker: Linker | None = None
+        self._built = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> Linker | None:
+        """The linker, or ``None`` while the graph holds no concepts."""
+        with self._lock:
+            if self._linker is None or time.monotonic() - self._built >= self._refresh_s:
+                try:
+                    self._linker = build_linker(self._client)
+                except LookupError:  # no concepts yet
+                    self._linker = None
+                self._built = time.monotonic()
+            return self._linker
+
+
+class WebState:
+    """The application's state (``app.state.web``)."""
+
+    def __init__(self, client: GraphClient, config: WebConfig) -> None:
+        self.client = client
+        self.config = config
+        self.sessions = SessionStore(config.session_idle_s, config.max_sessions)
+        self.csrf = CsrfKeys()
+        self.limiter = LoginLimiter(config.login_attempts, config.login_window_s)
+        self.linker = LinkerCache(client, config.linker_refresh_s)
+        self.templates = Environment(loader=PackageLoader("app.web", "templates"), autoescape=True,
+                                     undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+    def set_cookie(self, response: Response, name: str, value: str, max_age: int | None = None) -> None:
+        """Set a cookie the way every cookie of the application is set: HttpOnly, SameSite=Strict, Secure under TLS."""
+        response.set_cookie(name, value, max_age=max_age, path="/", secure=self.config.tls, httponly=True,
+                            samesite="strict")
+
+    def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        """A page from ``templates/``: the context plus ``_``, the language, the user and the page's CSRF token.
+
+        A visitor without a session cookie gets an anonymous one here, so a form on the page (the login form) has
+        a CSRF token too.
+        """
+        cookie = request.cookies.get(SESSION_COOKIE)
+        fresh = None if cookie else new_token()
+        language = language_of(request.cookies.get(LANG_COOKIE))
+        session: Session | None = getattr(request.state, "session", None)
+        page = self.templates.get_template(template).render(
+            _=gettext_for(language), lang=language, languages=LANGUAGES, user=session,
+            csrf=self.csrf.token(cookie or fresh or ""), here=str(request.url.path)
+            + (f"?{request.url.query}" if request.url.query else ""), **context)
+        response = HTMLResponse(page, status_code=status_code)
+        if fresh:
+            self.set_cookie(response, SESSION_COOKIE, fresh)
+        return response
+
+
+def state_of(request: Request) -> WebState:
+    """The application's :class:`WebState`."""
+    state: WebState = request.app.state.web
+    return state
+
+
+def logged_in(request: Request) -> Session:
+    """The request's session, its user checked against the graph again (a disabled user's session ends here).
+
+    Raises:
+        LoginRequired: No session, an idle one, or a user that is gone, disabled or of another role now.
+        graph.browse.reader.GraphUnavailable: The database cannot be reached.
+    """
+    web = state_of(request)
+    token = request.cookies.get(SESSION_COOKIE)
+    session = web.sessions.get(token)
+    if session is None:
+        raise LoginRequired
+    user = get_user(web.client, session.name)
+    if user is None or user["disabled"] or user["role"] != session.role:
+        web.sessions.close(token)
+        raise LoginRequired
+    request.state.session = session
+    return session
+
+
+async def check_csrf(request: Request) -> None:
+    """Refuse (403) a writing request whose form lacks the CSRF token of its session cookie.
+
+    Raises:
+        HTTPException: 403 when the token is missing or wrong.
+    """
+    form = await request.form()
+    token = form.get("csrf")
+    if not state_of(request).csrf.valid(request.cookies.get(SESSION_COOKIE), token if isinstance(token, str) else None):
+        raise HTTPException(status_code=403, detail="csrf")
+
+
+def safe_next(target: str | None) -> str:
+    """``target`` when it is a path of this application, else the home page (no redirect elsewhere)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return HOME
+    return target

@@ -1,0 +1,7 @@
+// One concept for the web application's concept page, without its embedding properties (no row when unknown).
+// Parameters: $id.
+// Returns: id, name, type, status, aliases, sources, merged_into, description.
+MATCH (c:Concept {id: $id})
+RETURN c.id AS id, c.name AS name, [label IN labels(c) WHERE label <> 'Concept'][0] AS type,
+       coalesce(c.status, 'curated') AS status, coalesce(c.aliases, []) AS aliases,
+       coalesce(c.sources, []) AS sources, c.merged_into AS merged_into, c.desc AS description
