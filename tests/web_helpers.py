@@ -8,6 +8,7 @@ import re
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from app.userstore import UserStore
 from app.web.app import create_app
 from app.web.config import WebConfig
 from graph.db.connection import GraphClient
@@ -22,9 +23,14 @@ PASSWORDS = {"vera": "viewer password 1", "carl": "curator password 1"}
 _CSRF = re.compile(r'name="csrf" value="([0-9a-f]+)"')
 
 
-def web_client(client: GraphClient, config: WebConfig | None = None, *, raise_errors: bool = True) -> TestClient:
-    """An HTTP client on a fresh application over ``client`` (its own sessions and login limits)."""
-    return TestClient(create_app(client, config), raise_server_exceptions=raise_errors, follow_redirects=False)
+def web_client(client: GraphClient, config: WebConfig | None = None, *, users: UserStore | None = None,
+               raise_errors: bool = True) -> TestClient:
+    """An HTTP client on a fresh application over ``client`` (its own sessions and login limits).
+
+    Its users are those of ``users``, by default the file ``MEDKG_WEB_USERS`` or ``MEDKG_HOME`` names now.
+    """
+    return TestClient(create_app(client, config, users), raise_server_exceptions=raise_errors,
+                      follow_redirects=False)
 
 
 def csrf_of(page: Response) -> str:

@@ -35,8 +35,9 @@ def serve_command(
     def started(serving: Serving) -> None:
         if serving.warning:
             err.print(f"[yellow]warning:[/yellow] {serving.warning}", highlight=False)
-        err.print(f"medkg web on {serving.url} (graph {serving.graph}); medkg users add NAME --role viewer "
-                  "adds a user; Ctrl+C stops", highlight=False, markup=False)
+        err.print(f"medkg web on {serving.url} (graph {serving.graph}; {serving.users} users in "
+                  f"{serving.users_file}); medkg users add NAME --role viewer adds a user; Ctrl+C stops",
+                  highlight=False, markup=False)
 
     try:
         serve(config, on_start=started)

@@ -1,4 +1,8 @@
-"""``medkg users``: the users of the web application (``medkg serve``) and their roles."""
+"""``medkg users``: the users of the web application (``medkg serve``) and their roles.
+
+They live in a local file (``MEDKG_WEB_USERS``, else ``<MEDKG_HOME>/web/users.json``), never in the graph; these
+commands do not need Neo4j.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from rich.table import Table
 from app.cli.common import JsonFlag, emit, fail, kv_table, out
 
 if TYPE_CHECKING:
-    from graph.db.connection import GraphClient
+    from app.userstore import UserStore
 
 __all__ = ["users_app"]
 
@@ -31,26 +35,31 @@ def _password(from_stdin: bool) -> str:
     return password
 
 
-def _run(action: Callable[[GraphClient], dict[str, Any]], as_json: bool) -> dict[str, Any]:
-    """``action`` on the graph; a refused operation (:class:`app.users.UserError`) exits 2."""
+def _run(action: Callable[[UserStore], Any], as_json: bool) -> Any:
+    """``action`` on the users file.
+
+    A refused operation (:class:`app.users.UserError`) exits 2, a users file that cannot be used
+    (:class:`app.userstore.UserStoreError`: open to others, malformed) exits 1.
+    """
     from app.users import UserError
-    from graph.db.connection import GraphClient
+    from app.userstore import UserStore, UserStoreError
 
     try:
-        with GraphClient.from_environment() as client:
-            return action(client)
+        return action(UserStore())
     except UserError as exc:
         fail(str(exc), code=2, as_json=as_json)
+    except UserStoreError as exc:
+        fail(str(exc), code=1, as_json=as_json)
 
 
 @users_app.command("add")
 def users_add(name: Name, role: Annotated[str, typer.Option("--role", help="viewer or curator.")],
               password_stdin: PasswordStdin = False, as_json: JsonFlag = False) -> None:
-    """Add a user (the graph keeps an argon2 hash of the password, never the password)."""
+    """Add a user (the users file keeps an argon2id hash of the password, never the password)."""
     from app.users import add_user
 
     password = _password(password_stdin)
-    result = _run(lambda client: add_user(client, name, role, password), as_json)
+    result = _run(lambda store: add_user(store, name, role, password), as_json)
     emit(result, as_json, lambda p: out.print(kv_table("user added", p)))
 
 
@@ -58,10 +67,8 @@ def users_add(name: Name, role: Annotated[str, typer.Option("--role", help="view
 def users_list(as_json: JsonFlag = False) -> None:
     """Every user: role, disabled, when created and when the password last changed."""
     from app.users import list_users
-    from graph.db.connection import GraphClient
 
-    with GraphClient.from_environment() as client:
-        rows = list_users(client)
+    rows = _run(list_users, as_json)
 
     def render(payload: dict[str, Any]) -> None:
         table = Table(title="web users")
@@ -80,7 +87,7 @@ def users_disable(name: Name, as_json: JsonFlag = False) -> None:
     """Disable a user: no more logins, and an open session ends at its next request."""
     from app.users import set_disabled
 
-    emit(_run(lambda client: set_disabled(client, name, True), as_json), as_json,
+    emit(_run(lambda store: set_disabled(store, name, True), as_json), as_json,
          lambda p: out.print(kv_table("user", p)))
 
 
@@ -89,7 +96,7 @@ def users_enable(name: Name, as_json: JsonFlag = False) -> None:
     """Enable a disabled user again."""
     from app.users import set_disabled
 
-    emit(_run(lambda client: set_disabled(client, name, False), as_json), as_json,
+    emit(_run(lambda store: set_disabled(store, name, False), as_json), as_json,
          lambda p: out.print(kv_table("user", p)))
 
 
@@ -99,5 +106,5 @@ def users_passwd(name: Name, password_stdin: PasswordStdin = False, as_json: Jso
     from app.users import change_password
 
     password = _password(password_stdin)
-    result = _run(lambda client: change_password(client, name, password), as_json)
+    result = _run(lambda store: change_password(store, name, password), as_json)
     emit(result, as_json, lambda p: out.print(kv_table("user", p)))

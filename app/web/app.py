@@ -1,4 +1,4 @@
-"""The web application: ``create_app(client, config)`` builds it (FastAPI, pages rendered on the server).
+"""The web application: ``create_app(client, config, users)`` builds it (FastAPI, pages rendered on the server).
 
 Every page but the login form and the style sheet needs a logged-in user (a redirect to ``/login`` otherwise).
 Errors are pages, never stack traces: an unknown id or path is a 404 page, a refused request a 403, a database
@@ -24,6 +24,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.userstore import UserStore
 from app.web import auth, pages
 from app.web.config import WebConfig
 from app.web.security import SECURITY_HEADERS
@@ -65,9 +66,13 @@ class SecurityHeaders:
 _LOWER_HEADERS = {k.lower() for k in SECURITY_HEADERS}
 
 
-def create_app(client: GraphClient, config: WebConfig | None = None) -> FastAPI:
-    """The web application on the graph ``client`` (which the caller opens and closes)."""
-    web = WebState(client, config or WebConfig())
+def create_app(client: GraphClient, config: WebConfig | None = None, users: UserStore | None = None) -> FastAPI:
+    """The web application on the graph ``client`` (which the caller opens and closes) and the users file ``users``.
+
+    ``users`` defaults to :class:`app.userstore.UserStore`'s file: ``MEDKG_WEB_USERS``, else
+    ``<MEDKG_HOME>/web/users.json``.
+    """
+    web = WebState(client, config or WebConfig(), users or UserStore())
     app = FastAPI(title="medkg", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.web = web
     for router in ROUTERS:

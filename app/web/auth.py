@@ -39,7 +39,7 @@ def login(request: Request, name: Annotated[str, Form(max_length=200)] = "",
     target = safe_next(next)
     if web.limiter.blocked(name, client):
         return web.render(request, "login.html", status_code=429, next=target, error="too_many")
-    user = check_login(web.client, name, password)
+    user = check_login(web.users, name, password)
     if user is None:
         web.limiter.failed(name, client)
         return web.render(request, "login.html", status_code=401, next=target, error="wrong")

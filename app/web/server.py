@@ -3,7 +3,8 @@
 It listens on loopback unless told otherwise. A host beyond loopback is refused unless the page is served over
 TLS (``--tls-cert`` and ``--tls-key``) or the operator spells out ``--insecure-http``; either way a warning names
 what is exposed. The graph is the one every command uses (``NEO4J_URI``, else the embedded Neo4j, started when
-needed).
+needed); the users are those of the users file (:mod:`app.userstore`), which is read once before anything starts
+so that a file open to others or malformed stops the command with its reason.
 
 Example:
     >>> binding_warning(WebConfig())
@@ -32,6 +33,8 @@ class Serving:
     url: str
     graph: str
     warning: str | None
+    users_file: str
+    users: int
 
 
 def check_binding(config: WebConfig) -> None:
@@ -64,21 +67,28 @@ def serve(config: WebConfig, on_start: Callable[[Serving], None] | None = None) 
         on_start: Called once the graph is reachable, before listening (the command prints the address).
 
     Raises:
-        ServeRefused: :func:`check_binding` refused the settings.
+        ServeRefused: :func:`check_binding` refused the settings, or the users file cannot be used.
     """
     check_binding(config)
     import uvicorn
 
+    from app.userstore import UserStore, UserStoreError
     from app.web.app import create_app
     from graph.db.connection import GraphClient
 
+    users = UserStore()
+    try:
+        count = len(users.users())
+    except UserStoreError as exc:
+        raise ServeRefused(str(exc)) from exc
     with GraphClient.from_environment() as client:
         client.verify()
-        client.apply_schema()  # the full-text index the search uses, the users' constraint
+        client.apply_schema()  # the full-text index the search uses
         scheme = "https" if config.tls else "http"
         if on_start is not None:
-            on_start(Serving(f"{scheme}://{config.host}:{config.port}/", client.uri, binding_warning(config)))
-        uvicorn.run(create_app(client, config), host=config.host, port=config.port, log_level="warning",
+            on_start(Serving(f"{scheme}://{config.host}:{config.port}/", client.uri, binding_warning(config),
+                             str(users.path), count))
+        uvicorn.run(create_app(client, config, users), host=config.host, port=config.port, log_level="warning",
                     ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
                     ssl_keyfile=str(config.tls_key) if config.tls_key else None, proxy_headers=False,
                     server_header=False)

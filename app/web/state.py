@@ -1,7 +1,7 @@
 """What one running web application holds, and the request helpers every route shares.
 
-The state: the graph, the settings, the sessions, the CSRF keys, the login limit, the search's linker and the
-templates. The helpers: who is logged in, the CSRF check, where a redirect may go.
+The state: the graph, the users file, the settings, the sessions, the CSRF keys, the login limit, the search's
+linker and the templates. The helpers: who is logged in, the CSRF check, where a redirect may go.
 
 Example:
     >>> safe_next("/concept?id=Disease:糖尿病"), safe_next("//evil.example/"), safe_next("https://evil.example/")
@@ -18,10 +18,10 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from app.userstore import UserStore
 from app.web.config import WebConfig
 from app.web.i18n import LANGUAGES, gettext_for, language_of
 from app.web.security import CsrfKeys, LoginLimiter, Session, SessionStore, new_token
-from graph.browse.users import get_user
 from graph.db.connection import GraphClient
 from graph.kg.linking import build_linker
 from linker import Linker
@@ -63,9 +63,10 @@ class LinkerCache:
 class WebState:
     """The application's state (``app.state.web``)."""
 
-    def __init__(self, client: GraphClient, config: WebConfig) -> None:
+    def __init__(self, client: GraphClient, config: WebConfig, users: UserStore) -> None:
         self.client = client
         self.config = config
+        self.users = users
         self.sessions = SessionStore(config.session_idle_s, config.max_sessions)
         self.csrf = CsrfKeys()
         self.limiter = LoginLimiter(config.login_attempts, config.login_window_s)
@@ -105,19 +106,21 @@ def state_of(request: Request) -> WebState:
 
 
 def logged_in(request: Request) -> Session:
-    """The request's session, its user checked against the graph again (a disabled user's session ends here).
+    """The request's session, its user checked against the users file again (a disabled user's session ends here).
+
+    The file is parsed again only when it changed (:class:`app.userstore.UserStore` caches by its identity).
 
     Raises:
         LoginRequired: No session, an idle one, or a user that is gone, disabled or of another role now.
-        graph.browse.reader.GraphUnavailable: The database cannot be reached.
+        app.userstore.UserStoreError: The users file cannot be used (a 500 page; the log says why).
     """
     web = state_of(request)
     token = request.cookies.get(SESSION_COOKIE)
     session = web.sessions.get(token)
     if session is None:
         raise LoginRequired
-    user = get_user(web.client, session.name)
-    if user is None or user["disabled"] or user["role"] != session.role:
+    user = web.users.get(session.name)
+    if user is None or user.disabled or user.role != session.role:
         web.sessions.close(token)
         raise LoginRequired
     request.state.session = session

@@ -10,5 +10,3 @@ CREATE CONSTRAINT embedding_run_id IF NOT EXISTS FOR (n:EmbeddingRun) REQUIRE n.
 CREATE CONSTRAINT curation_action_id IF NOT EXISTS FOR (n:CurationAction) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT pruned_triple_id IF NOT EXISTS FOR (n:PrunedTriple) REQUIRE n.id IS UNIQUE;
 CREATE CONSTRAINT kg_source_id IF NOT EXISTS FOR (n:KGSource) REQUIRE n.id IS UNIQUE;
-// Users of the web application (`medkg users`, `medkg serve`): one node per login name.
-CREATE CONSTRAINT web_user_name IF NOT EXISTS FOR (n:WebUser) REQUIRE n.name IS UNIQUE;

@@ -1,1 +1,1 @@
-"""Reads of the graph for people browsing it (the web application): search, a concept, a record, the users."""
+"""Reads of the graph for people browsing it (the web application): search, a concept, a record."""

@@ -64,6 +64,10 @@ class MedkgSettings(BaseSettings):
     launcher_dir: Path | None = None
     """Where the Java launcher is built; default ``<home>/launcher``."""
 
+    web_users: Path | None = None
+    """The web application's users file (``medkg users``, ``medkg serve``); default ``<home>/web/users.json``.
+    Never in the graph: whoever may read the graph must not read the password hashes."""
+
     @field_validator("neo4j_heap", "neo4j_pagecache", "neo4j_tx_memory")
     @classmethod
     def _memory_size(cls, value: str) -> str:
@@ -86,6 +90,11 @@ class MedkgSettings(BaseSettings):
     def launcher_build_dir(self) -> Path:
         """Where the Java launcher is built."""
         return self.launcher_dir or self.home / "launcher"
+
+    @property
+    def web_users_file(self) -> Path:
+        """The web application's users file."""
+        return self.web_users or self.home / "web" / "users.json"
 
 
 class Neo4jTarget(BaseSettings):

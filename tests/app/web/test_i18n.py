@@ -7,9 +7,9 @@ from importlib import resources
 
 from web_helpers import PASSWORDS, log_in, web_client
 
+from app.users import ROLES
 from app.web.i18n import catalogue_ids
 from extractor.assertion.schema import DIMENSIONS
-from graph.browse.users import ROLES
 from graph.db.connection import GraphClient
 from kgmodel.model import CONCEPT_LABELS
 

@@ -9,7 +9,7 @@ from graph_helpers import one
 from web_helpers import PASSWORDS, csrf_of, log_in, web_client
 
 import graph.browse.reader
-from app.users import set_disabled
+from app.users import UserStore, add_user, set_disabled
 from app.web.app import ROUTERS
 from app.web.config import WebConfig
 from app.web.security import CSP
@@ -76,16 +76,29 @@ def test_login_attempts_are_limited_per_name_and_client(web_graph: GraphClient) 
     assert log_in(http, "carl", PASSWORDS["carl"]).status_code == 303  # another name is not held up
 
 
-def test_a_disabled_user_is_logged_out_at_the_next_request(web_graph: GraphClient) -> None:
-    from app.users import add_user
-
-    add_user(web_graph, "dave", "viewer", "dave password 1")
+def test_a_disabled_user_is_logged_out_at_the_next_request(web_graph: GraphClient, user_store: UserStore) -> None:
+    add_user(user_store, "dave", "viewer", "dave password 1")
     http = web_client(web_graph)
     assert log_in(http, "dave", "dave password 1").status_code == 303
     assert http.get("/search").status_code == 200
-    set_disabled(web_graph, "dave", True)
+    set_disabled(UserStore(user_store.path), "dave", True)  # another process's change: the file is what counts
     assert http.get("/search").status_code == 303
     assert log_in(http, "dave", "dave password 1").status_code == 401
+    set_disabled(user_store, "dave", False)
+    assert log_in(http, "dave", "dave password 1").status_code == 303
+
+
+def test_a_users_file_opened_to_others_stops_every_login(web_graph: GraphClient, user_store: UserStore) -> None:
+    http = web_client(web_graph, raise_errors=False)
+    assert log_in(http, "vera", PASSWORDS["vera"]).status_code == 303
+    user_store.path.chmod(0o644)
+    try:
+        page = http.get("/search")
+        assert page.status_code == 500 and "Traceback" not in page.text and "argon2" not in page.text
+        assert log_in(web_client(web_graph, raise_errors=False), "vera", PASSWORDS["vera"]).status_code == 500
+    finally:
+        user_store.path.chmod(0o600)
+    assert http.get("/search").status_code == 200
 
 
 def test_a_forged_write_through_a_read_page_is_refused_by_the_server(web_graph: GraphClient,
@@ -101,10 +114,10 @@ def test_a_forged_write_through_a_read_page_is_refused_by_the_server(web_graph: 
     assert one(web_graph, "MATCH (n:Forged) RETURN count(n)") == 0
 
 
-def test_a_lost_database_gives_a_clear_503_page() -> None:
+def test_a_lost_database_gives_a_clear_503_page(user_store: UserStore) -> None:
     with GraphClient(f"bolt://127.0.0.1:{free_port()}", ("neo4j", "nothing")) as nowhere:
-        http = web_client(nowhere)
-        token = csrf_of(http.get("/login"))
-        page = http.post("/login", data={"name": "vera", "password": "whatever it is", "csrf": token})
+        http = web_client(nowhere, users=user_store)
+        assert log_in(http, "vera", PASSWORDS["vera"]).status_code == 303  # the users are not in the graph
+        page = http.get("/concept", params={"id": "Disease:糖尿病"})
     assert page.status_code == 503 and "Traceback" not in page.text
     assert "暂时无法连接数据库" in page.text

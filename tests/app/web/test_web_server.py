@@ -47,6 +47,17 @@ def test_the_command_refuses_before_touching_the_graph(monkeypatch: pytest.Monke
     assert result.exit_code == 2 and "together" in result.output
 
 
+def test_serve_refuses_a_users_file_open_to_others(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:1")  # nothing there: the users file is checked first
+    monkeypatch.setenv("NEO4J_PASSWORD", "unused")
+    users = tmp_path / "users.json"
+    users.write_text('{"format": "medkg-web-users", "version": 1, "users": []}', encoding="utf-8")
+    users.chmod(0o644)
+    monkeypatch.setenv("MEDKG_WEB_USERS", str(users))
+    result = CliRunner().invoke(app, ["serve"])
+    assert result.exit_code == 2 and "chmod 600" in result.output and "users.json" in result.output
+
+
 def test_medkg_serve_answers_over_http(neo4j_env: ConnectionInfo, tmp_path: Path) -> None:
     port = free_port()
     log = (tmp_path / "serve.log").open("w")
