@@ -54,7 +54,7 @@ from graph.db.server import LocalNeo4j, free_port  # noqa: E402
 from graph.kg.loader import LoadConfig, load_kg  # noqa: E402
 from graph.watch.claims import requeue_records  # noqa: E402
 from graph.watch.config import WatchConfig  # noqa: E402
-from graph.watch.plugins import register_plugin, set_enabled, tagger_config  # noqa: E402
+from graph.watch.plugins import register_plugin, relation_config, set_enabled, tagger_config  # noqa: E402
 from graph.watch.worker import Watcher  # noqa: E402
 
 
@@ -97,7 +97,7 @@ def run(client: GraphClient, corpus: list[str], args: argparse.Namespace, report
     report["after"] = figures(client, process(client, watcher))
     if args.relations_model is not None:
         set_enabled(client, "cooccurrence-relations@1", False)
-        register_plugin(client, "entity-marker-relations", config={"model_dir": str(args.relations_model)},
+        register_plugin(client, "entity-marker-relations", config=relation_config(args.relations_model),
                         enable=True)
         requeue_records(client, "DONE", None)
         progress("after, learned relations: entity-marker-relations in place of the rule, requeued")

@@ -81,12 +81,15 @@ def recompute_record_evidence(tx: ManagedTransaction, facts: Iterable[dict[str, 
             (``internal/update_record_relationships``).
     """
     text = query("internal/update_record_relationships")
-    by_type: dict[str, list[dict[str, Any]]] = {}
+    # One statement per (type, extractor): a statement must not hold two rows of one relationship, since
+    # each row rewrites the relationship's source lists by position and a second row in the same statement
+    # may read them before the first row's write (a requeue that swaps relation extractors sends both).
+    groups: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for row in facts:
-        by_type.setdefault(row["type"], []).append(row)
+        groups.setdefault((row["type"], row["extractor"]), {})[row["key"]] = row
     updated = 0
-    for rel_type, rows in sorted(by_type.items()):
-        tx.run(static_relationship_statement(text, rel_type), rows=QuietRows(rows)).consume()
+    for (rel_type, _), rows in sorted(groups.items()):
+        tx.run(static_relationship_statement(text, rel_type), rows=QuietRows(list(rows.values()))).consume()
         updated += len(rows)
     return updated
 
