@@ -36,8 +36,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from core.config import ClosedConfig, FrozenConfig
 from graph.db.config import MedkgSettings
 
 __all__ = ["FORMAT", "ROLES", "Role", "StoredUser", "UserStore", "UserStoreError", "default_users_file", "now"]
@@ -58,10 +59,8 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class StoredUser(BaseModel):
+class StoredUser(FrozenConfig):
     """One user as the file keeps it (the password hash is argon2id, never the password)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=64)
     role: Role
@@ -78,9 +77,7 @@ class StoredUser(BaseModel):
         return value
 
 
-class _UsersFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class _UsersFile(ClosedConfig):
     format: Literal["medkg-web-users"]
     version: Literal[1]
     users: list[StoredUser]
