@@ -25,6 +25,7 @@ The load average is printed with every figure; progress goes to stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -32,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -276,6 +277,36 @@ def _pin_one_core() -> set[int] | None:
     return before
 
 
+# ------------------------------------------------------------------------------------------ the graph, the output
+
+@contextlib.contextmanager
+def xywy_graph(prefix: str, heap: str, report: dict[str, Any]) -> Iterator[GraphClient]:
+    """A fresh embedded Neo4j in a temporary folder with the schema and the full xywy KG (``kg_load_s`` in
+    ``report``); the server stops on exit."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        server = LocalNeo4j(Path(tmp) / "neo4j", port=free_port(), heap=heap, pagecache="512m")
+        server.start()
+        try:
+            with GraphClient(server.uri, server.auth) as client:
+                client.apply_schema()
+                progress("loading the xywy KG")
+                started = time.perf_counter()
+                load_kg(client, DATA / "xywy-medicalkg-tonystark", LoadConfig(format="xywy", skip_invalid=True))
+                report["kg_load_s"] = round(time.perf_counter() - started, 1)
+                yield client
+        finally:
+            server.stop()
+
+
+def finish(report: dict[str, Any], out: Path | None) -> None:
+    """Add the closing load average, print the report as one JSON object (and write it to ``out``)."""
+    report["load_end"] = load()
+    text = json.dumps(report, ensure_ascii=False, default=str)
+    if out is not None:
+        out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
 # ------------------------------------------------------------------------------------------ the run
 
 def run(client: GraphClient, corpus: list[str], report: dict[str, Any]) -> None:
@@ -320,25 +351,9 @@ def main() -> None:
     corpus = texts(args.records)
     report: dict[str, Any] = {"records": len(corpus), "characters": sum(map(len, corpus)), "cpus": os.cpu_count(),
                               "library_params_missing": library_params(ANY_ASSERTION)[1], "load_start": load()}
-    with tempfile.TemporaryDirectory(prefix="medkg-bench-assertion-") as tmp:
-        server = LocalNeo4j(Path(tmp) / "neo4j", port=free_port(), heap=args.heap, pagecache="512m")
-        server.start()
-        try:
-            with GraphClient(server.uri, server.auth) as client:
-                client.apply_schema()
-                progress("loading the xywy KG")
-                started = time.perf_counter()
-                load_kg(client, DATA / "xywy-medicalkg-tonystark", LoadConfig(format="xywy", skip_invalid=True))
-                report["kg_load_s"] = round(time.perf_counter() - started, 1)
-                run(client, corpus, report)
-        finally:
-            server.stop()
-    report["load_end"] = load()
-    text = json.dumps(report, ensure_ascii=False, default=str)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
-
+    with xywy_graph("medkg-bench-assertion-", args.heap, report) as client:
+        run(client, corpus, report)
+    finish(report, args.out)
 
 if __name__ == "__main__":
     main()

@@ -25,11 +25,9 @@ side, and both models were trained with the same TransH run. The load average is
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -39,7 +37,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_assertion_watch import (  # noqa: E402
-    DATA,
+    finish,
     ingest,
     load,
     mention_figures,
@@ -47,11 +45,10 @@ from bench_assertion_watch import (  # noqa: E402
     progress,
     relation_figures,
     texts,
+    xywy_graph,
 )
 
 from graph.db.connection import GraphClient  # noqa: E402
-from graph.db.server import LocalNeo4j, free_port  # noqa: E402
-from graph.kg.loader import LoadConfig, load_kg  # noqa: E402
 from graph.watch.claims import requeue_records  # noqa: E402
 from graph.watch.config import WatchConfig  # noqa: E402
 from graph.watch.plugins import register_plugin, relation_config, set_enabled, tagger_config  # noqa: E402
@@ -122,25 +119,9 @@ def main() -> None:
     report["tagger_alone"] = {name: {"all_cores": tagger_alone(model, corpus, 0), "one_thread":
                                      tagger_alone(model, corpus, 1)}
                               for name, model in (("before", args.before), ("after", args.after))}
-    with tempfile.TemporaryDirectory(prefix="medkg-bench-types-") as tmp:
-        server = LocalNeo4j(Path(tmp) / "neo4j", port=free_port(), heap=args.heap, pagecache="512m")
-        server.start()
-        try:
-            with GraphClient(server.uri, server.auth) as client:
-                client.apply_schema()
-                progress("loading the xywy KG")
-                started = time.perf_counter()
-                load_kg(client, DATA / "xywy-medicalkg-tonystark", LoadConfig(format="xywy", skip_invalid=True))
-                report["kg_load_s"] = round(time.perf_counter() - started, 1)
-                run(client, corpus, args, report)
-        finally:
-            server.stop()
-    report["load_end"] = load()
-    text = json.dumps(report, ensure_ascii=False, default=str)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
-    print(text)
-
+    with xywy_graph("medkg-bench-types-", args.heap, report) as client:
+        run(client, corpus, args, report)
+    finish(report, args.out)
 
 if __name__ == "__main__":
     main()
