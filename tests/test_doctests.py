@@ -19,7 +19,7 @@ MODULES = [
     "app.watch", "app.kg_loading", "app.querying", "extractor.corpus_check", "extractor.scoring",
     "extractor.corpus_write", "extractor.spanhead", "extractor.windows", "linker.typemap",
     "app.users", "app.userstore", "app.web.config", "app.web.security", "app.web.i18n", "app.web.highlight",
-    "app.web.server", "app.web.state", "graph.browse.search",
+    "app.web.server", "app.web.state", "graph.browse.search", "app.web.charts", "app.web.queries",
 ]
 
 

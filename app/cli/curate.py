@@ -28,17 +28,20 @@ curate_app = typer.Typer(help="Curate the KG: list, prune and restore triples, m
 Below = Annotated[float, typer.Option("--below", help="Confidence threshold in 0..1 (strictly below is selected).")]
 TypeOpt = Annotated[str | None, typer.Option("--type", help="One relationship type (e.g. HAS_SYMPTOM).")]
 OriginOpt = Annotated[str | None, typer.Option("--origin", help="kg (asserted by a KG source) or records.")]
+HeadOpt = Annotated[str | None, typer.Option("--head", help="Only relationships from this concept id.")]
+TailOpt = Annotated[str | None, typer.Option("--tail", help="Only relationships to this concept id.")]
 Actor = Annotated[str | None, typer.Option(
     "--actor", help="Who curates (stored on the audit node); default: the operating-system user.")]
 Reason = Annotated[str, typer.Option("--reason", help="Why (stored on the audit node).")]
 
 
-def _criteria(below: float, type_: str | None, origin: str | None, as_json: bool) -> Any:
+def _criteria(below: float, type_: str | None, origin: str | None, as_json: bool, head: str | None = None,
+              tail: str | None = None) -> Any:
     from graph.curate.actions import CurationError, PruneCriteria
 
     try:
         # origin is the user's text: PruneCriteria itself refuses one that is not an Origin (CurationError)
-        return PruneCriteria(below=below, type=type_, origin=origin)  # type: ignore[arg-type]
+        return PruneCriteria(below=below, type=type_, origin=origin, head=head, tail=tail)  # type: ignore[arg-type]
     except CurationError as exc:
         fail(str(exc), code=2, as_json=as_json)
 
@@ -136,7 +139,7 @@ def _list_suppressed(type_: str | None, limit: int, as_json: bool) -> None:
 @curate_app.command("list")
 def curate_list(below: Annotated[float | None, typer.Option(
                     "--below", help="Confidence threshold in 0..1 (strictly below is selected).")] = None,
-                type_: TypeOpt = None, origin: OriginOpt = None,
+                type_: TypeOpt = None, origin: OriginOpt = None, head: HeadOpt = None, tail: TailOpt = None,
                 suppressed: Annotated[bool, typer.Option(
                     "--suppressed", help="List pruned relationships the watcher keeps from coming back instead.")]
                 = False,
@@ -146,14 +149,14 @@ def curate_list(below: Annotated[float | None, typer.Option(
     from graph.db.connection import GraphClient
 
     if suppressed:
-        if below is not None or origin is not None:
-            fail("--suppressed lists every pruned relationship not restored; it takes --type, not --below or "
-                 "--origin", code=2, as_json=as_json)
+        if below is not None or origin is not None or head is not None or tail is not None:
+            fail("--suppressed lists every pruned relationship not restored; it takes --type, not --below, "
+                 "--origin, --head or --tail", code=2, as_json=as_json)
         _list_suppressed(type_, limit, as_json)
         return
     if below is None:
         fail("--below is required (or --suppressed)", code=2, as_json=as_json)
-    criteria = _criteria(below, type_, origin, as_json)
+    criteria = _criteria(below, type_, origin, as_json, head, tail)
     try:
         with GraphClient.from_environment() as client:
             rows = list_low_confidence(client, criteria, limit)
@@ -161,7 +164,8 @@ def curate_list(below: Annotated[float | None, typer.Option(
         fail(str(exc), code=2, as_json=as_json)
     triples = [{k: r[k] for k in ("head", "type", "tail", "confidence", "kg_sources", "record_sources",
                                   "record_count")} for r in rows]
-    emit({"criteria": {"below": below, "type": type_, "origin": origin}, "count": len(triples), "triples": triples},
+    emit({"criteria": {"below": below, "type": type_, "origin": origin, "head": head, "tail": tail},
+          "count": len(triples), "triples": triples},
          as_json, lambda p: _show(_triples_table(f"{p['count']} relationships below {below}", p["triples"])))
 
 
@@ -187,6 +191,7 @@ def _confirmation(yes: bool) -> bool | Callable[[PrunePlan], bool]:
 
 @curate_app.command("prune")
 def curate_prune(below: Below, reason: Reason, actor: Actor = None, type_: TypeOpt = None, origin: OriginOpt = None,
+                 head: HeadOpt = None, tail: TailOpt = None,
                  apply: Annotated[bool, typer.Option("--apply", help="Prune; without it a dry run.")] = False,
                  yes: Annotated[bool, typer.Option(
                      "--yes", help="Confirm a large prune or one of KG-asserted relationships without asking.")]
@@ -201,7 +206,7 @@ def curate_prune(below: Below, reason: Reason, actor: Actor = None, type_: TypeO
     from graph.curate.actions import ConfirmationRequired, CurationError, prune
     from graph.db.connection import GraphClient
 
-    criteria = _criteria(below, type_, origin, as_json)
+    criteria = _criteria(below, type_, origin, as_json, head, tail)
     who = _actor(actor, as_json)
     try:
         with GraphClient.from_environment() as client, ExitStack() as stack:

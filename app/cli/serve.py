@@ -20,15 +20,19 @@ def serve_command(
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key for HTTPS.")] = None,
     insecure_http: Annotated[bool, typer.Option(
         "--insecure-http", help="Serve plain HTTP beyond loopback (passwords cross the network readable).")] = False,
+    adhoc_cypher_viewers: Annotated[bool, typer.Option(
+        "--adhoc-cypher-viewers", help="Offer the ad-hoc Cypher box (read-only) to viewers too, not only curators.")]
+    = False,
 ) -> None:
-    """Serve the web application (search, concept and record pages, with login) until interrupted."""
+    """Serve the web application (search, concepts, records, facts, overview, queries, curation) until stopped."""
     from pydantic import ValidationError
 
     from app.web.config import WebConfig
     from app.web.server import ServeRefused, Serving, serve
 
     try:
-        config = WebConfig(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, insecure_http=insecure_http)
+        config = WebConfig(host=host, port=port, tls_cert=tls_cert, tls_key=tls_key, insecure_http=insecure_http,
+                           adhoc_cypher_for_viewers=adhoc_cypher_viewers)
     except ValidationError as exc:
         fail("; ".join(str(e["msg"]) for e in exc.errors()), code=2, as_json=False)
 

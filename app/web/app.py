@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.userstore import UserStore
-from app.web import auth, pages
+from app.web import auth, curation, facts, pages, queries
 from app.web.config import WebConfig
 from app.web.security import SECURITY_HEADERS
 from app.web.state import LoginRequired, WebState
@@ -35,7 +35,7 @@ from graph.db.connection import GraphClient
 __all__ = ["ROUTERS", "create_app"]
 
 #: Every router of the application.
-ROUTERS = (auth.router, pages.router)
+ROUTERS = (auth.router, pages.router, facts.router, queries.router, curation.router)
 
 log = logging.getLogger(__name__)
 

@@ -55,6 +55,9 @@ class WebConfig(FrozenConfig):
     query_timeout_s: float = Field(default=15.0, gt=0)
     """Seconds one page's statement may run on the server."""
 
+    adhoc_cypher_for_viewers: bool = False
+    """Offer the ad-hoc Cypher box to viewers too (curators always have it); it runs through the read-only runner."""
+
     @model_validator(mode="after")
     def _tls_pair(self) -> WebConfig:
         if (self.tls_cert is None) != (self.tls_key is None):

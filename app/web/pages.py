@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.web.highlight import segments
 from app.web.security import Session
 from app.web.state import HOME, logged_in, state_of
-from graph.browse.pages import concept_page, record_page
+from graph.browse.pages import concept_extras, concept_page, record_page
 from graph.browse.search import MAX_SEARCH_CHARS, SearchRefused, search_concepts
 from graph.db.connection import GraphClient
 from kgmodel.model import CONCEPT_LABELS
@@ -63,7 +63,8 @@ def _found(read: Callable[[GraphClient, str], T | None], client: GraphClient, ke
 def concept(request: Request, user: User, id: str = "") -> Response:
     """A concept: its KG facts by relationship type, how the records assert it, the records mentioning it."""
     web = state_of(request)
-    return web.render(request, "concept.html", page=_found(concept_page, web.client, id))
+    page = _found(concept_page, web.client, id)
+    return web.render(request, "concept.html", page=page, extras=concept_extras(web.client, page.concept))
 
 
 @router.get("/record")

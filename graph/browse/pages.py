@@ -17,14 +17,17 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
+from graph.analyst.library import QueryError, run_library_query
 from graph.browse.reader import read_rows
 from graph.db.connection import GraphClient
 
-__all__ = ["ConceptPage", "FactGroup", "RecordPage", "concept_page", "record_page"]
+__all__ = ["ConceptExtras", "ConceptPage", "FactGroup", "RecordPage", "concept_extras", "concept_page", "record_page"]
 
 #: Most relationships and records a concept page lists.
 MAX_FACTS = 500
 MAX_RECORDS = 200
+#: Rows of each of the concept page's extra sections.
+MAX_EXTRAS = 10
 
 
 @dataclass(frozen=True)
@@ -97,3 +100,46 @@ def record_page(client: GraphClient, record_id: str) -> RecordPage | None:
     return None if record is None else RecordPage(
         record, read_rows(client, "internal/web_record_mentions", id=record_id),
         read_rows(client, "internal/web_record_relations", id=record_id))
+
+
+@dataclass(frozen=True)
+class ConceptExtras:
+    """What the concept page shows beside the facts: from the query library, the vector index and the curators."""
+
+    #: A disease's treatments in records beside the KG's recommendation (``top_treatments``).
+    treatments: list[dict[str, Any]] = field(default_factory=list)
+    #: Findings co-occurring with a disease in records (``disease_findings``).
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    #: Nearest concepts by the TransE vector index (``concept_neighbours``); empty without vectors.
+    neighbours: list[dict[str, Any]] = field(default_factory=list)
+    #: Why there are no neighbours (no vector, no index), or ``None``.
+    neighbours_note: str | None = None
+    #: Candidate concepts merged into this one.
+    merged: list[dict[str, Any]] = field(default_factory=list)
+
+
+def concept_extras(client: GraphClient, concept: dict[str, Any]) -> ConceptExtras:
+    """The extra sections of ``concept`` (a row of ``internal/web_concept``), each read in READ transactions.
+
+    Raises:
+        graph.browse.reader.GraphUnavailable: The database cannot be reached.
+        graph.analyst.library.QueryError: A library query failed.
+    """
+    key = concept["id"]
+    treatments: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    if concept["type"] == "Disease":
+        treatments = run_library_query(client, "top_treatments", {"disease": key, "limit": MAX_EXTRAS}).rows
+        findings = run_library_query(client, "disease_findings", {"disease": key, "limit": MAX_EXTRAS}).rows
+    neighbours: list[dict[str, Any]] = []
+    note = None
+    if not concept.get("has_vector"):
+        note = "no-vector"
+    else:
+        try:
+            neighbours = run_library_query(client, "concept_neighbours", {"id": key, "k": MAX_EXTRAS,
+                                                                          "candidates": MAX_EXTRAS + 1}).rows
+        except QueryError:  # the vectors are there but the index is not (being built, or dropped)
+            note = "no-index"
+    merged = read_rows(client, "internal/web_concept_merged", id=key, limit=MAX_RECORDS)
+    return ConceptExtras(treatments, findings, neighbours, note, merged)

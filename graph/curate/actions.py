@@ -74,11 +74,16 @@ class CurationError(ValueError):
 
 @dataclass(frozen=True)
 class PruneCriteria:
-    """What a prune selects: confidence strictly below ``below``, optionally one type and one origin."""
+    """What a prune selects: confidence below ``below``, optionally of one type, origin, head and tail.
+
+    A head, a type and a tail together select one triple (when its confidence is below ``below``).
+    """
 
     below: float
     type: str | None = None
     origin: Origin | None = None
+    head: str | None = None
+    tail: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.below, bool) or not isinstance(self.below, int | float) or not 0.0 <= self.below <= 1.0:
@@ -87,10 +92,15 @@ class PruneCriteria:
             raise CurationError(f"unknown relationship type {self.type!r}; one of: {', '.join(sorted(ALLOWED_TYPES))}")
         if self.origin not in (None, "kg", "records"):
             raise CurationError(f"--origin must be 'kg' or 'records', got {self.origin!r}")
+        for name in ("head", "tail"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise CurationError(f"--{name} must be a concept id, got {value!r}")
 
     def params(self) -> dict[str, Any]:
         """As Cypher parameters."""
-        return {"below": float(self.below), "type": self.type, "origin": self.origin}
+        return {"below": float(self.below), "type": self.type, "origin": self.origin, "head": self.head,
+                "tail": self.tail}
 
     def to_json(self) -> str:
         """As stored on the action (keys sorted)."""

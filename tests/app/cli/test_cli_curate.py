@@ -52,6 +52,18 @@ def test_a_kg_prune_needs_yes_off_a_terminal(forum: GraphClient) -> None:
     assert _relationships(forum) == before - 2
 
 
+def test_one_triple_by_head_type_and_tail(forum: GraphClient) -> None:
+    one_triple = ("--type", "HAS_SYMPTOM", "--head", "Disease:糖尿病", "--tail", "Symptom:脱发")
+    listed = one_json(runner.invoke(app, ["curate", "list", "--below", "0.5", *one_triple, "--json"]).stdout)
+    assert [(r["head"], r["tail"]) for r in listed["triples"]] == [("Disease:糖尿病", "Symptom:脱发")]
+    before = _relationships(forum)
+    done = runner.invoke(app, [*PRUNE, *one_triple, "--yes", "--json"])
+    assert done.exit_code == 0 and one_json(done.stdout)["pruned"] == 1
+    assert _relationships(forum) == before - 1
+    left = one_json(runner.invoke(app, ["curate", "list", "--below", "0.5", "--json"]).stdout)["triples"]
+    assert [(r["head"], r["tail"]) for r in left] == [("Disease:糖尿病", "Symptom:耳鸣")]
+
+
 def test_a_kg_prune_asks_on_a_terminal(forum: GraphClient, monkeypatch: pytest.MonkeyPatch) -> None:
     import app.cli.curate as curate
 
@@ -100,7 +112,7 @@ def test_list_suppressed(forum: GraphClient) -> None:
     assert any(line.startswith(f"{pruned.action_id}  pruned ") and "by dr.li: forum source" in line
                for line in shown.stdout.splitlines())
     assert "Symptom:耳鸣" in shown.stdout and "2 suppressed" in shown.stdout
-    for args, message in [(("--suppressed", "--below", "0.5"), "it takes --type, not --below or --origin"),
+    for args, message in [(("--suppressed", "--below", "0.5"), "it takes --type, not --below, --origin, --head"),
                           ((), "--below is required (or --suppressed)"),
                           (("--suppressed", "--type", "LIKES"), "unknown relationship type 'LIKES'")]:
         bad = runner.invoke(app, ["curate", "list", *args, "--json"])

@@ -19,9 +19,11 @@ DYNAMIC = {*CONCEPT_LABELS, *ROLES, *(v for values in DIMENSIONS.values() for v 
 
 
 def template_messages() -> set[str]:
+    """The messages of the templates and of the modules that translate labels themselves (chart legends)."""
     folder = resources.files("app.web").joinpath("templates")
     found: set[str] = set()
-    for entry in folder.iterdir():
+    modules = resources.files("app.web")
+    for entry in [*folder.iterdir(), *(m for m in modules.iterdir() if m.name.endswith(".py"))]:
         text = entry.read_text(encoding="utf-8")
         found |= set(re.findall(r'_\("([^"]+)"\)', text)) | set(re.findall(r"_\('([^']+)'\)", text))
     return found

@@ -46,6 +46,13 @@ def test_list_by_confidence_type_and_origin(processed: GraphClient):
     assert treated and {r["type"] for r in treated} == {"TREATED_WITH"}
     total = one(processed, "MATCH (:Concept)-[r]->(:Concept) WHERE coalesce(r.confidence, 0) < 1.0 RETURN count(r)")
     assert len(everything) == total
+    first, last = treated[0], treated[-1]
+    single = list_low_confidence(processed, PruneCriteria(below=1.0, type="TREATED_WITH", head=last["head"],
+                                                          tail=last["tail"]))
+    assert [(r["head"], r["tail"]) for r in single] == [(last["head"], last["tail"])]
+    from_head = list_low_confidence(processed, PruneCriteria(below=1.0, head=first["head"]))
+    assert from_head and {r["head"] for r in from_head} == {first["head"]}
+    assert list_low_confidence(processed, PruneCriteria(below=1.0, head="Disease:no-such")) == []
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -54,6 +61,8 @@ def test_list_by_confidence_type_and_origin(processed: GraphClient):
     ({"below": "0.5"}, "--below must be a number in 0..1, got '0.5'"),
     ({"below": 0.5, "type": "HAS_SYMPTOM) DETACH DELETE (n"}, "unknown relationship type"),
     ({"below": 0.5, "origin": "rumour"}, "--origin must be 'kg' or 'records'"),
+    ({"below": 0.5, "head": " "}, "--head must be a concept id"),
+    ({"below": 0.5, "tail": 3}, "--tail must be a concept id"),
 ])
 def test_bad_criteria_are_refused(kwargs, message):
     with pytest.raises(CurationError, match=message.replace("(", r"\(").replace(")", r"\)")):
