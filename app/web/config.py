@@ -50,7 +50,11 @@ class WebConfig(FrozenConfig):
     """The window the failed logins are counted in (and how long the refusal lasts)."""
 
     linker_refresh_s: float = Field(default=600.0, ge=0)
-    """The search's linker is rebuilt from the graph's concepts when older than this (0: every search)."""
+    """The search's linker is rebuilt from the graph's concepts when older than this, in the background while the
+    old one keeps answering (0: before every search)."""
+
+    overview_ttl_s: float = Field(default=60.0, ge=0)
+    """The overview's sections are read again when older than this (0: on every visit)."""
 
     query_timeout_s: float = Field(default=15.0, gt=0)
     """Seconds one page's statement may run on the server."""

@@ -5,6 +5,7 @@ Both need a logged-in user and read the graph in READ transactions only (:mod:`g
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -93,13 +94,14 @@ def overview_charts(view: Overview, _: Any) -> dict[str, Any]:
 
 @router.get("/overview")
 def overview_page(request: Request, user: User, disease: str = "") -> Response:
-    """The report's sections and charts, read from the live graph now."""
+    """The report's sections and charts, read from the live graph (again when older than ``overview_ttl_s``)."""
     web = state_of(request)
     _ = gettext_for(language_of(request.cookies.get(LANG_COOKIE)))
     if len(disease) > MAX_ID_CHARS:
         raise HTTPException(status_code=404)
     try:
-        view = overview(web.client, disease or None)
+        view, read_at = web.overviews.get(disease, lambda: overview(web.client, disease or None))
     except QueryParamError:
         raise HTTPException(status_code=404) from None
-    return web.render(request, "overview.html", view=view, charts=overview_charts(view, _))
+    return web.render(request, "overview.html", view=view, charts=overview_charts(view, _),
+                      read_at=time.strftime("%H:%M:%S", time.localtime(read_at)))

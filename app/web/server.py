@@ -88,7 +88,9 @@ def serve(config: WebConfig, on_start: Callable[[Serving], None] | None = None) 
         if on_start is not None:
             on_start(Serving(f"{scheme}://{config.host}:{config.port}/", client.uri, binding_warning(config),
                              str(users.path), count))
-        uvicorn.run(create_app(client, config, users), host=config.host, port=config.port, log_level="warning",
+        application = create_app(client, config, users)
+        application.state.web.linker.warm()  # the search's linker, built while the server starts answering
+        uvicorn.run(application, host=config.host, port=config.port, log_level="warning",
                     ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
                     ssl_keyfile=str(config.tls_key) if config.tls_key else None, proxy_headers=False,
                     server_header=False)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
@@ -26,12 +27,13 @@ from graph.db.connection import GraphClient
 from graph.kg.linking import build_linker
 from linker import Linker
 
-__all__ = ["LANG_COOKIE", "SESSION_COOKIE", "LinkerCache", "LoginRequired", "WebState", "check_csrf", "logged_in",
-           "safe_next", "state_of"]
+__all__ = ["LANG_COOKIE", "SESSION_COOKIE", "LinkerCache", "LoginRequired", "TimedCache", "WebState", "check_csrf",
+           "logged_in", "safe_next", "state_of"]
 
 SESSION_COOKIE = "medkg_session"
 LANG_COOKIE = "medkg_lang"
 HOME = "/search"
+T = TypeVar("T")
 
 
 class LoginRequired(Exception):
@@ -39,7 +41,12 @@ class LoginRequired(Exception):
 
 
 class LinkerCache:
-    """The search's linker over the graph's concepts, rebuilt when older than ``refresh_s`` (thread-safe)."""
+    """The search's linker over the graph's concepts (thread-safe).
+
+    The first search builds it (and waits for it); after ``refresh_s`` a search starts a rebuild in a background
+    thread and is answered by the old linker meanwhile, so no search waits the seconds a rebuild takes on a large
+    graph. ``refresh_s`` 0 rebuilds before every search (tests).
+    """
 
     def __init__(self, client: GraphClient, refresh_s: float) -> None:
         self._client = client
@@ -47,17 +54,62 @@ class LinkerCache:
         self._linker: Linker | None = None
         self._built = 0.0
         self._lock = threading.Lock()
+        self._rebuilding = False
+
+    def _build(self) -> Linker | None:
+        try:
+            return build_linker(self._client)
+        except LookupError:  # no concepts yet
+            return None
+
+    def _rebuild(self) -> None:
+        linker = self._build()
+        with self._lock:
+            self._linker, self._built, self._rebuilding = linker, time.monotonic(), False
+
+    def warm(self) -> None:
+        """Build the linker in a background thread now (a first search meanwhile waits for it)."""
+
+        def build() -> None:
+            self.get()
+
+        threading.Thread(target=build, name="medkg-linker-warm", daemon=True).start()
 
     def get(self) -> Linker | None:
         """The linker, or ``None`` while the graph holds no concepts."""
         with self._lock:
-            if self._linker is None or time.monotonic() - self._built >= self._refresh_s:
-                try:
-                    self._linker = build_linker(self._client)
-                except LookupError:  # no concepts yet
-                    self._linker = None
-                self._built = time.monotonic()
+            age = time.monotonic() - self._built
+            if self._linker is None or self._refresh_s == 0:  # nothing to answer with meanwhile: build it now
+                if self._linker is None and self._built and age < self._refresh_s:
+                    return None  # the graph had no concepts a moment ago
+                self._linker, self._built = self._build(), time.monotonic()
+                return self._linker
+            if age >= self._refresh_s and not self._rebuilding:
+                self._rebuilding = True
+                threading.Thread(target=self._rebuild, name="medkg-linker-rebuild", daemon=True).start()
             return self._linker
+
+
+class TimedCache:
+    """Values computed at most once per ``ttl_s`` per key; concurrent requests for one key wait for one computation."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self._ttl_s = ttl_s
+        self._values: dict[Any, tuple[float, Any, float]] = {}
+        self._locks: dict[Any, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, key: Any, compute: Callable[[], T]) -> tuple[T, float]:
+        """The value of ``key`` and when it was computed (``time.time()``), computing it when missing or old."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            found = self._values.get(key)
+            if found is not None and time.monotonic() - found[0] < self._ttl_s:
+                return found[1], found[2]
+            value, stamp = compute(), time.time()
+            self._values[key] = (time.monotonic(), value, stamp)
+            return value, stamp
 
 
 class WebState:
@@ -71,6 +123,7 @@ class WebState:
         self.csrf = CsrfKeys()
         self.limiter = LoginLimiter(config.login_attempts, config.login_window_s)
         self.linker = LinkerCache(client, config.linker_refresh_s)
+        self.overviews = TimedCache(config.overview_ttl_s)
         self.templates = Environment(loader=PackageLoader("app.web", "templates"), autoescape=True,
                                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 

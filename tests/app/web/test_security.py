@@ -121,3 +121,28 @@ def test_a_lost_database_gives_a_clear_503_page(user_store: UserStore) -> None:
         page = http.get("/concept", params={"id": "Disease:糖尿病"})
     assert page.status_code == 503 and "Traceback" not in page.text
     assert "暂时无法连接数据库" in page.text
+
+
+def test_the_app_recovers_when_the_database_comes_back(user_store: UserStore, tmp_path) -> None:
+    """Stop the embedded server under a running application (a 503 page), start it again (pages work again)."""
+    from graph.db.config import MedkgSettings
+    from graph.db.server import LocalNeo4j
+
+    server = LocalNeo4j(tmp_path / "neo4j", port=free_port(), heap="512m", pagecache="64m",
+                        launcher_dir=MedkgSettings().launcher_build_dir)
+    server.start()
+    try:
+        with GraphClient(server.uri, server.auth) as client:
+            client.apply_schema()
+            http = web_client(client, users=user_store)
+            assert log_in(http, "vera", PASSWORDS["vera"]).status_code == 303
+            assert http.get("/search", params={"q": "糖尿病"}).status_code == 200
+            server.stop()
+            lost = http.get("/search", params={"q": "糖尿病"})
+            assert lost.status_code == 503 and "暂时无法连接数据库" in lost.text and "Traceback" not in lost.text
+            server.start()
+            back = http.get("/search", params={"q": "糖尿病"})
+            assert back.status_code == 200, back.text[:300]
+            assert http.get("/overview").status_code == 200  # the same session, no new login
+    finally:
+        server.stop()

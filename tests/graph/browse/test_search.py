@@ -37,3 +37,18 @@ def test_lucene_syntax_is_searched_as_text_and_bad_text_refused(kg: GraphClient)
         assert refused.value.code == code
     with pytest.raises(SearchRefused, match="unknown type"):
         search_concepts(kg, "糖尿病", type="Nonsense")
+
+
+def test_icd10_codes_find_their_concepts(kg: GraphClient) -> None:
+    kg.write("internal/merge_concept_aliases", rows=[
+        {"id": "Disease:糖尿病", "aliases": [], "icd10": ["E14.9"]},
+        {"id": "Disease:糖尿病肾病", "aliases": [], "icd10": ["E14.2", "N08.3"]}])
+    linker = build_linker(kg)
+    chapter = search_concepts(kg, "e14", linker=linker)
+    assert [h.id for h in chapter.hits[:2]] == ["Disease:糖尿病肾病", "Disease:糖尿病"]  # by code, then id
+    assert chapter.hits[0].icd10_match == "E14.2" and not chapter.hits[0].exact
+    exact = search_concepts(kg, "E14.9", linker=linker)
+    assert exact.hits[0].id == "Disease:糖尿病" and exact.hits[0].exact and exact.hits[0].icd10 == ["E14.9"]
+    assert [h.id for h in search_concepts(kg, "N08.3").hits] == ["Disease:糖尿病肾病"]
+    assert search_concepts(kg, "E14", type="Drug").hits == []
+    assert all(h.icd10_match is None for h in search_concepts(kg, "E1").hits)  # not shaped like a code
