@@ -262,12 +262,14 @@ def tour_commands() -> list[list[str]]:
 
 def test_the_tour_covers_ingest_watch_query_report_and_the_browser() -> None:
     paths = {command_paths(Shown("tour", args))[0][0] for args in tour_commands()}
-    assert {("ingest",), ("watch",), ("watch", "status"), ("query",), ("report",), ("db", "start")} <= paths
+    assert {("ingest",), ("watch",), ("watch", "status"), ("query",), ("report",), ("db", "start"), ("serve",),
+            ("users", "add")} <= paths
     assert any("--browser" in args for args in tour_commands())
 
 
-#: Tour commands that start or stop the embedded server, or never return: checked by --help only.
-NOT_RUN = (("db",), ("watch", "--interval"))
+#: Tour commands that start or stop the embedded server, never return or ask on a terminal: checked by --help
+#: only (the web application's own tests start `medkg serve` and add users).
+NOT_RUN = (("db",), ("watch", "--interval"), ("serve",), ("users", "add"))
 
 
 def test_the_tour_runs_as_written(client: GraphClient, neo4j_env: ConnectionInfo, tmp_path: Path,

@@ -13,11 +13,15 @@ Example:
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
 from itertools import groupby
 from typing import Any
 
-from graph.analyst.library import QueryError, run_library_query
+from neo4j.exceptions import Neo4jError
+
+from graph.analyst.library import QuerySpec, coerce_params, get_spec
 from graph.browse.reader import read_rows
 from graph.db.connection import GraphClient
 
@@ -28,6 +32,8 @@ MAX_FACTS = 500
 MAX_RECORDS = 200
 #: Rows of each of the concept page's extra sections.
 MAX_EXTRAS = 10
+#: The threads a page's independent reads run on (each read is its own READ transaction, on its own session).
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="medkg-page-read")
 
 
 @dataclass(frozen=True)
@@ -72,20 +78,23 @@ def _one(client: GraphClient, name: str, key: str) -> dict[str, Any] | None:
 def concept_page(client: GraphClient, concept_id: str) -> ConceptPage | None:
     """The page of ``concept_id``, or ``None`` when no concept has that id.
 
+    Its three lists are read at once, each in its own READ transaction (:data:`_POOL`).
+
     Raises:
         graph.browse.reader.GraphUnavailable: The database cannot be reached.
     """
     found = _one(client, "internal/web_concept", concept_id)
     if found is None:
         return None
-    facts = read_rows(client, "internal/web_concept_facts", id=concept_id, limit=MAX_FACTS)
+    facts_job = _POOL.submit(read_rows, client, "internal/web_concept_facts", id=concept_id, limit=MAX_FACTS)
+    assertions_job = _POOL.submit(read_rows, client, "internal/web_concept_assertions", id=concept_id)
+    records_job = _POOL.submit(read_rows, client, "internal/web_concept_records", id=concept_id, limit=MAX_RECORDS)
+    facts, assertions, records = facts_job.result(), assertions_job.result(), records_job.result()
     groups = [FactGroup(kind, outgoing, list(rows))
               for (kind, outgoing), rows in groupby(facts, key=lambda r: (r["type"], r["outgoing"]))]
-    assertions = read_rows(client, "internal/web_concept_assertions", id=concept_id)
     certainty: dict[str, int] = {"affirmed": 0, "negated": 0, "possible": 0, "unknown": 0}
     for row in assertions:
         certainty[row["certainty"]] = certainty.get(row["certainty"], 0) + row["mentions"]
-    records = read_rows(client, "internal/web_concept_records", id=concept_id, limit=MAX_RECORDS)
     return ConceptPage(found, groups, assertions, certainty, records,
                        len(facts) == MAX_FACTS or len(records) == MAX_RECORDS)
 
@@ -118,28 +127,43 @@ class ConceptExtras:
     merged: list[dict[str, Any]] = field(default_factory=list)
 
 
+@cache
+def _spec(name: str) -> QuerySpec:
+    return get_spec(name)
+
+
+def _library_rows(client: GraphClient, name: str, **given: Any) -> list[dict[str, Any]]:
+    """A library query the page chose, with its header's defaults for what ``given`` leaves out.
+
+    Read as every page reads (:func:`graph.browse.reader.read_rows`): the runner's guard is for users' statements,
+    and this one is ours.
+    """
+    return read_rows(client, f"analyst/{name}", **coerce_params(_spec(name), given))
+
+
 def concept_extras(client: GraphClient, concept: dict[str, Any]) -> ConceptExtras:
-    """The extra sections of ``concept`` (a row of ``internal/web_concept``), each read in READ transactions.
+    """The extra sections of ``concept`` (a row of ``internal/web_concept``), read at once in READ transactions.
 
     Raises:
         graph.browse.reader.GraphUnavailable: The database cannot be reached.
-        graph.analyst.library.QueryError: A library query failed.
     """
     key = concept["id"]
-    treatments: list[dict[str, Any]] = []
-    findings: list[dict[str, Any]] = []
+    jobs: dict[str, Future[list[dict[str, Any]]]] = {
+        "merged": _POOL.submit(read_rows, client, "internal/web_concept_merged", id=key, limit=MAX_RECORDS)}
     if concept["type"] == "Disease":
-        treatments = run_library_query(client, "top_treatments", {"disease": key, "limit": MAX_EXTRAS}).rows
-        findings = run_library_query(client, "disease_findings", {"disease": key, "limit": MAX_EXTRAS}).rows
-    neighbours: list[dict[str, Any]] = []
-    note = None
-    if not concept.get("has_vector"):
-        note = "no-vector"
-    else:
+        jobs["treatments"] = _POOL.submit(_library_rows, client, "top_treatments", disease=key, limit=MAX_EXTRAS)
+        jobs["findings"] = _POOL.submit(_library_rows, client, "disease_findings", disease=key, limit=MAX_EXTRAS)
+    note = None if concept.get("has_vector") else "no-vector"
+    if note is None:
+        jobs["neighbours"] = _POOL.submit(_library_rows, client, "concept_neighbours", id=key, k=MAX_EXTRAS,
+                                          candidates=MAX_EXTRAS + 1)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name, job in jobs.items():
         try:
-            neighbours = run_library_query(client, "concept_neighbours", {"id": key, "k": MAX_EXTRAS,
-                                                                          "candidates": MAX_EXTRAS + 1}).rows
-        except QueryError:  # the vectors are there but the index is not (being built, or dropped)
-            note = "no-index"
-    merged = read_rows(client, "internal/web_concept_merged", id=key, limit=MAX_RECORDS)
-    return ConceptExtras(treatments, findings, neighbours, note, merged)
+            found[name] = job.result()
+        except Neo4jError:
+            if name != "neighbours":
+                raise
+            note, found[name] = "no-index", []  # the vectors are there but the index is not (being built, dropped)
+    return ConceptExtras(found.get("treatments", []), found.get("findings", []), found.get("neighbours", []), note,
+                         found["merged"])
