@@ -55,6 +55,7 @@ RELATION_TYPES: dict[str, tuple[str, str]] = {
     # meaning are one relationship; the last two are KG-only.
     "TREATED_WITH": ("Disease|Symptom", "Drug"),
     "TREATED_BY_OPERATION": ("Disease|Symptom", "Operation"),
+    "TREATED_BY_PROCEDURE": ("Disease|Symptom", "Procedure"),
     "EXAMINED_BY_LAB_TEST": ("Disease|Symptom", "LabTest|Check"),
     "EXAMINED_BY_IMAGING": ("Disease|Symptom", "ImagingExam|Check"),
     "EXAMINED_BY_ENDOSCOPY": ("Disease|Symptom", "ImagingExam|Check"),

@@ -1,5 +1,5 @@
-// Top treatments of one disease as found in records (the seed paper's Fig. 11 analog): drugs and
-// operations ranked by the number of distinct record texts whose current, positive relation mentions
+// Top treatments of one disease as found in records (the seed paper's Fig. 11 analog): drugs,
+// operations and procedures ranked by the number of distinct record texts whose current, positive relation mentions
 // state the treatment and whose treatment mention's assertion passes the filters (by default: given to
 // the patient, now or before; the relation extractors already leave out denied, doubted, hypothetical
 // and relatives' mentions), with the KG's own recommendation (RECOMMEND_DRUG / COMMON_DRUG) beside each.
@@ -9,7 +9,7 @@
 // @param temporality: list[temporality] = ["current","historical"]  the treatment mention's: current, historical, hypothetical, or any
 // @param limit: int = 20  most rows
 // @returns treatment, name, type, records, confidence, kg_recommends, kg_common
-MATCH (d:Disease {id: $disease})-[r:TREATED_WITH|TREATED_BY_OPERATION]->(t:Concept)
+MATCH (d:Disease {id: $disease})-[r:TREATED_WITH|TREATED_BY_OPERATION|TREATED_BY_PROCEDURE]->(t:Concept)
 WHERE coalesce(r.record_count, 0) > 0
 CALL (d, r, t) {
   MATCH (rm:RelationMention {fact_key: d.id + '|' + type(r) + '|' + t.id})-[:OBJECT]->(m:Mention)

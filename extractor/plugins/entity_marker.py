@@ -37,8 +37,11 @@ if TYPE_CHECKING:  # the relation classifier (torch) is imported when the plugin
 __all__ = ["NER_TO_CMEIE", "EntityMarkerConfig", "EntityMarkerRelations", "sentence_bounds"]
 
 #: The tagger's mention types -> CMeIE entity types.
+#: A Procedure (CMeEE's 医疗程序: 化疗, 放疗, 透析, 吸氧, ...) is CMeIE's 其他治疗; Equipment, Microorganism and
+#: Department have no CMeIE type, so the model never pairs them.
 NER_TO_CMEIE: dict[str, str] = {"Disease": "疾病", "Symptom": "症状", "Drug": "药物", "LabTest": "检查",
-                                "ImagingExam": "检查", "Check": "检查", "Operation": "手术治疗", "Anatomy": "部位"}
+                                "ImagingExam": "检查", "Check": "检查", "Operation": "手术治疗", "Anatomy": "部位",
+                                "Procedure": "其他治疗"}
 
 _END = re.compile(r"[。！？；!?;\n]")
 

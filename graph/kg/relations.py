@@ -15,6 +15,7 @@ record-only types.
 |---|---|---|---|
 | 药物治疗 | ``TREATED_WITH`` | Disease, Symptom | Drug |
 | 手术治疗 | ``TREATED_BY_OPERATION`` | Disease, Symptom | Operation |
+| 其他治疗 | ``TREATED_BY_PROCEDURE`` | Disease, Symptom | Procedure |
 | 实验室检查 | ``EXAMINED_BY_LAB_TEST`` | Disease, Symptom | LabTest, Check |
 | 影像学检查 | ``EXAMINED_BY_IMAGING`` | Disease, Symptom | ImagingExam, Check |
 | 临床表现 | ``HAS_SYMPTOM`` | Disease | Symptom |
@@ -55,6 +56,7 @@ _DISEASE = frozenset({"Disease", "Symptom"})
 RECORD_RELATIONS: dict[str, RecordRelation] = {
     "药物治疗": RecordRelation("TREATED_WITH", _DISEASE, frozenset({"Drug"})),
     "手术治疗": RecordRelation("TREATED_BY_OPERATION", _DISEASE, frozenset({"Operation"})),
+    "其他治疗": RecordRelation("TREATED_BY_PROCEDURE", _DISEASE, frozenset({"Procedure"})),
     "实验室检查": RecordRelation("EXAMINED_BY_LAB_TEST", _DISEASE, frozenset({"LabTest", "Check"})),
     "影像学检查": RecordRelation("EXAMINED_BY_IMAGING", _DISEASE, frozenset({"ImagingExam", "Check"})),
     "临床表现": RecordRelation("HAS_SYMPTOM", frozenset({"Disease"}), frozenset({"Symptom"})),

@@ -131,3 +131,17 @@ def test_registering_a_checkpoint_takes_its_measured_precision(relation_model: P
     assert relation_config(relation_model, precision=0.3)["precision"] == 0.3
     with pytest.raises(PluginError, match="not a relation checkpoint folder"):
         relation_config(relation_model / "nope")
+
+
+def test_a_procedure_is_paired_as_cmeie_other_treatment(relation_model: Path) -> None:
+    """CMeEE's procedures reach the model as CMeIE's 其他治疗 wherever its schema relates a disease to one."""
+    from graph.kg.relations import record_relationship
+
+    plugin = EntityMarkerRelations(EntityMarkerConfig(model_dir=str(relation_model)))
+    text = "胃炎患者予吸氧治疗。"
+    record = ExtractionRecord("r", text, spans_of(text, ("胃炎", "Disease"), ("吸氧", "Procedure")))
+    assert plugin._candidates(record, "0:")[0] == []  # the tiny model's schema has no 其他治疗
+    plugin.classifier.schema = Schema((*SCHEMA.rows, ("疾病", "其他治疗", "其他治疗")))
+    found = plugin._candidates(record, "0:")[0]
+    assert [(c.subject.type, c.object.type, c.object.text) for c in found] == [("疾病", "其他治疗", "吸氧")]
+    assert record_relationship("其他治疗", "Disease", "Procedure") == "TREATED_BY_PROCEDURE"
