@@ -91,10 +91,14 @@ class LinkerCache:
 
 
 class TimedCache:
-    """Values computed at most once per ``ttl_s`` per key; concurrent requests for one key wait for one computation."""
+    """Values computed at most once per ``ttl_s`` per key; concurrent requests for one key wait for one computation.
 
-    def __init__(self, ttl_s: float) -> None:
+    At most ``max_keys`` keys are kept (they come from requests); a new key beyond that starts the cache afresh.
+    """
+
+    def __init__(self, ttl_s: float, max_keys: int = 256) -> None:
         self._ttl_s = ttl_s
+        self._max_keys = max_keys
         self._values: dict[Any, tuple[float, Any, float]] = {}
         self._locks: dict[Any, threading.Lock] = {}
         self._guard = threading.Lock()
@@ -102,6 +106,9 @@ class TimedCache:
     def get(self, key: Any, compute: Callable[[], T]) -> tuple[T, float]:
         """The value of ``key`` and when it was computed (``time.time()``), computing it when missing or old."""
         with self._guard:
+            if key not in self._locks and len(self._locks) >= self._max_keys:  # keys come from requests: bounded
+                self._locks.clear()
+                self._values.clear()
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             found = self._values.get(key)

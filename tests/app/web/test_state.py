@@ -50,6 +50,10 @@ def test_timed_cache_computes_once_per_interval_and_key() -> None:
     value, stamp = cache.get("a", lambda: slow("again"))
     assert value == "A" and calls == ["a"] and stamp <= time.time()
     assert cache.get("b", lambda: slow("b"))[0] == "B" and calls == ["a", "b"]
+    small = TimedCache(ttl_s=60, max_keys=2)
+    for key in ("x1", "x2", "x3"):
+        small.get(key, lambda k=key: k)
+    assert len(small._values) == 1  # the third key started it afresh: request-made keys stay bounded
     expired = TimedCache(ttl_s=0)
     expired.get("a", lambda: slow("x"))
     expired.get("a", lambda: slow("y"))
