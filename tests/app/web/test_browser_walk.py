@@ -86,6 +86,23 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def navigate(driver: Any, act: Any, timeout: float = 60) -> None:
+    """Run ``act`` (a click or an Enter that submits) and wait until the next page has replaced this one and loaded.
+
+    A click returns once the browser has sent the request, not when the answer has come; the login (an argon2
+    check) and the pages behind it take their time, so each step waits for the new document before looking at it.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    act()
+    wait = WebDriverWait(driver, timeout)
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
 class Walk:
     """A logged-in browser that counts each task's steps and screenshots the page after each."""
 
@@ -117,13 +134,13 @@ class Walk:
     def click_link(self, text: str, name: str) -> None:
         from selenium.webdriver.common.by import By
 
-        self.driver.find_element(By.LINK_TEXT, text).click()
+        navigate(self.driver, self.driver.find_element(By.LINK_TEXT, text).click)
         self.step(name)
 
     def click(self, css: str, name: str) -> None:
         from selenium.webdriver.common.by import By
 
-        self.driver.find_element(By.CSS_SELECTOR, css).click()
+        navigate(self.driver, self.driver.find_element(By.CSS_SELECTOR, css).click)
         self.step(name)
 
     def type_enter(self, css: str, text: str, name: str) -> None:
@@ -132,7 +149,7 @@ class Walk:
 
         box = self.driver.find_element(By.CSS_SELECTOR, css)
         box.clear()
-        box.send_keys(text + Keys.ENTER)
+        navigate(self.driver, lambda: box.send_keys(text + Keys.ENTER))
         self.step(name)
 
     def table(self, heading: str) -> list[list[str]]:
@@ -153,8 +170,8 @@ def walk(server: str, shots: Path, tmp_path_factory: pytest.TempPathFactory) -> 
         driver.get(server + "/lang?to=en&next=/login")  # English, so the docs' screenshots read for everyone
         driver.find_element(By.ID, "name").send_keys("carl")
         driver.find_element(By.ID, "password").send_keys(PASSWORDS["carl"])
-        driver.find_element(By.CSS_SELECTOR, "form.login button").click()
-        assert driver.current_url.endswith("/search")
+        navigate(driver, driver.find_element(By.CSS_SELECTOR, "form.login button").click)
+        assert driver.current_url.endswith("/search"), driver.find_element(By.TAG_NAME, "body").text
         yield Walk(driver, server, shots)
     (shots / "steps.json").write_text(json.dumps(STEPS, indent=1) + "\n", encoding="utf-8")
 
@@ -189,7 +206,7 @@ def test_task_2_the_records_behind_a_has_symptom_fact(walk: Walk, graph: GraphCl
     links = [a for a in walk.driver.find_elements(By.LINK_TEXT, "trace")
              if "HAS_SYMPTOM" in (a.get_attribute("href") or "") and fact["tail"] in unquote(a.get_attribute("href"))]
     assert links
-    links[0].click()
+    navigate(walk.driver, links[0].click)
     walk.step("fact")
     trace = run_library_query(graph, "trace_record_fact",
                               {"fact_key": f"{fact['head']}|HAS_SYMPTOM|{fact['tail']}", "limit": 500}).rows
