@@ -39,7 +39,8 @@ def login(request: Request, name: Annotated[str, Form(max_length=200)] = "",
     target = safe_next(next)
     if web.limiter.blocked(name, client):
         return web.render(request, "login.html", status_code=429, next=target, error="too_many")
-    user = check_login(web.users, name, password)
+    with web.hash_slots:  # bounds the memory of many logins at once (64 MiB per argon2id check)
+        user = check_login(web.users, name, password)
     if user is None:
         web.limiter.failed(name, client)
         return web.render(request, "login.html", status_code=401, next=target, error="wrong")

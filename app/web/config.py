@@ -49,6 +49,9 @@ class WebConfig(FrozenConfig):
     login_window_s: float = Field(default=900.0, gt=0)
     """The window the failed logins are counted in (and how long the refusal lasts)."""
 
+    login_hashes: int = Field(default=4, ge=1)
+    """Password checks (argon2id, 64 MiB each while it runs) at once; further logins wait for a free one."""
+
     linker_refresh_s: float = Field(default=600.0, ge=0)
     """The search's linker is rebuilt from the graph's concepts when older than this, in the background while the
     old one keeps answering (0: before every search)."""

@@ -33,7 +33,7 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
-__all__ = ["CSP", "SECURITY_HEADERS", "CsrfKeys", "LoginLimiter", "Session", "SessionStore", "new_token"]
+__all__ = ["CSP", "SECURITY_HEADERS", "CsrfKeys", "HashSlots", "LoginLimiter", "Session", "SessionStore", "new_token"]
 
 #: The Content-Security-Policy of every response.
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -117,6 +117,41 @@ class CsrfKeys:
         if not cookie or not token:
             return False
         return hmac.compare_digest(self.token(cookie), token)
+
+
+class HashSlots:
+    """At most ``slots`` password checks at once; further logins wait their turn. Thread-safe.
+
+    An argon2id check holds 64 MiB while it runs (RFC 9106's low-memory profile), so 20 logins at once would hold
+    1.25 GiB; with the slots the memory stays at ``slots`` times that whatever the crowd at the door.
+    ``in_use`` and ``peak`` say how many checks run now and the most that ever ran together.
+
+    Example:
+        >>> slots = HashSlots(2)
+        >>> with slots:
+        ...     slots.in_use
+        1
+        >>> slots.in_use, slots.peak
+        (0, 1)
+    """
+
+    def __init__(self, slots: int) -> None:
+        self._gate = threading.BoundedSemaphore(slots)
+        self._lock = threading.Lock()
+        self.in_use = 0
+        self.peak = 0
+
+    def __enter__(self) -> HashSlots:
+        self._gate.acquire()
+        with self._lock:
+            self.in_use += 1
+            self.peak = max(self.peak, self.in_use)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self.in_use -= 1
+        self._gate.release()
 
 
 class LoginLimiter:

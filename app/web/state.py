@@ -22,7 +22,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from app.userstore import UserStore
 from app.web.config import WebConfig
 from app.web.i18n import LANGUAGES, gettext_for, language_of
-from app.web.security import CsrfKeys, LoginLimiter, Session, SessionStore, new_token
+from app.web.security import CsrfKeys, HashSlots, LoginLimiter, Session, SessionStore, new_token
 from graph.db.connection import GraphClient
 from graph.kg.linking import build_linker
 from linker import Linker
@@ -129,6 +129,7 @@ class WebState:
         self.sessions = SessionStore(config.session_idle_s, config.max_sessions)
         self.csrf = CsrfKeys()
         self.limiter = LoginLimiter(config.login_attempts, config.login_window_s)
+        self.hash_slots = HashSlots(config.login_hashes)
         self.linker = LinkerCache(client, config.linker_refresh_s)
         self.overviews = TimedCache(config.overview_ttl_s)
         self.templates = Environment(loader=PackageLoader("app.web", "templates"), autoescape=True,

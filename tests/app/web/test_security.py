@@ -3,6 +3,9 @@ write refused by the server, a lost database."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from fastapi.routing import APIRoute
 from graph_helpers import one
@@ -74,6 +77,26 @@ def test_login_attempts_are_limited_per_name_and_client(web_graph: GraphClient) 
     assert [log_in(http, "vera", "wrong password!").status_code for _ in range(3)] == [401, 401, 401]
     assert log_in(http, "vera", PASSWORDS["vera"]).status_code == 429  # even the right password, for now
     assert log_in(http, "carl", PASSWORDS["carl"]).status_code == 303  # another name is not held up
+
+
+def test_password_checks_wait_for_a_free_slot(web_graph: GraphClient) -> None:
+    http = web_client(web_graph, WebConfig(login_hashes=2))
+    slots = http.app.state.web.hash_slots
+    answers: list[int] = []
+    with slots, slots:  # both slots busy: a login must wait
+        waiting = threading.Thread(target=lambda: answers.append(log_in(http, "vera", PASSWORDS["vera"]).status_code))
+        waiting.start()
+        time.sleep(1.0)
+        assert answers == [] and waiting.is_alive()
+    waiting.join(timeout=30)
+    assert answers == [303]
+    crowd = [threading.Thread(target=lambda: answers.append(log_in(http, "carl", PASSWORDS["carl"]).status_code))
+             for _ in range(6)]
+    for thread in crowd:
+        thread.start()
+    for thread in crowd:
+        thread.join(timeout=60)
+    assert answers == [303] * 7 and slots.peak <= 2 and slots.in_use == 0
 
 
 def test_a_disabled_user_is_logged_out_at_the_next_request(web_graph: GraphClient, user_store: UserStore) -> None:
