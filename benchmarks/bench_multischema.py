@@ -10,7 +10,10 @@ Modes (each prints one JSON object, with ``os.getloadavg()`` beside every timing
   file, the CCKS 2017 test records (gold CSV), CMeEE's validation part (``app.tagging.data.cmeee_split``;
   the train part is what the models learn from, and nothing was tuned on it), strict micro-F1, nested and
   flat spans apart, per type; plus the CCKS 2017 symptom F1 of ``gazetteer-ner``'s exact KG-name matching.
-- ``table``: the markdown table of ``extractor/RESULTS.md`` (mean +/- std over seeds) from ``evaluate``'s file.
+- ``table``: the markdown table of ``extractor/RESULTS.md`` (mean +/- std over seeds) from ``evaluate``'s file,
+  with ``--also FILE`` (repeatable) the runs of other evaluation files too: ``benchmarks/results/`` keeps the
+  evaluations behind the published figures (scores only, no text), so the table can be made again on a machine
+  whose models are gone.
 
 Runs are named ``<group>-s<seed>``; the groups:
 
@@ -27,7 +30,8 @@ Runs are named ``<group>-s<seed>``; the groups:
 Usage:
     PYTHONPATH=. python benchmarks/bench_multischema.py train --root $MEDKG_HOME/models/multi --run multi-mixed-s1
     PYTHONPATH=. python benchmarks/bench_multischema.py evaluate --root $MEDKG_HOME/models/multi
-    PYTHONPATH=. python benchmarks/bench_multischema.py table --root $MEDKG_HOME/models/multi
+    PYTHONPATH=. python benchmarks/bench_multischema.py table --root $MEDKG_HOME/models/multi \
+        --also benchmarks/results/multischema-seeds-1-2.json --also benchmarks/results/multischema-2026-12-05.json
 
 Test sides are only read by ``evaluate`` (final evaluation); each run selects its epoch on validation
 splits of its training records.
@@ -144,9 +148,30 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     return {"runs": sorted(results), "file": str(out_file)}
 
 
+def _evaluations(root: Path, also: list[str]) -> dict[str, Any]:
+    """The runs of ``root/eval.json`` and of each ``--also`` file (a run in two files: the later file wins)."""
+    results: dict[str, Any] = {}
+    for path in [*also, str(root / "eval.json")]:
+        file = Path(path)
+        if not file.is_file():
+            if path in also:
+                raise SystemExit(f"{path}: no such file")
+            continue
+        try:
+            loaded = json.loads(file.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise SystemExit(f"{path}:{exc.lineno}: not JSON: {exc.msg}") from exc
+        if not isinstance(loaded, dict):
+            raise SystemExit(f"{path}: expected an object of runs, got {type(loaded).__name__}")
+        results.update({run: row for run, row in loaded.items() if not run.startswith("_")})
+    if not results:
+        raise SystemExit(f"{root / 'eval.json'}: no evaluations (run evaluate first, or name files with --also)")
+    return results
+
+
 def table(args: argparse.Namespace) -> dict[str, Any]:
     """Mean +/- std of strict micro-F1 per group and test side."""
-    results = json.loads((Path(args.root) / "eval.json").read_text())
+    results = _evaluations(Path(args.root), args.also)
     groups: dict[str, dict[str, list[float]]] = {}
     for run, row in results.items():
         if run == "gazetteer":
@@ -155,12 +180,14 @@ def table(args: argparse.Namespace) -> dict[str, Any]:
         for side, report in row.items():
             if isinstance(report, dict) and "micro" in report:
                 groups.setdefault(group, {}).setdefault(side, []).append(100 * report["micro"]["f1"])
-    lines = ["| group | CCKS 2019 test | CCKS 2017 test | CMeEE validation |", "|---|---|---|---|"]
+                if "symptoms" in report:
+                    groups[group].setdefault("symptoms", []).append(100 * report["symptoms"]["f1"])
+    lines = ["| group | CCKS 2019 test | CCKS 2017 test | 症状和体征 | CMeEE validation |", "|---|---|---|---|---|"]
     for group in GROUPS:
         if group not in groups:
             continue
         cells = []
-        for side in ("ccks2019", "ccks2017", "cmeee"):
+        for side in ("ccks2019", "ccks2017", "symptoms", "cmeee"):
             f1s = groups[group].get(side, [])
             spread = f" ± {statistics.stdev(f1s):.2f}" if len(f1s) > 1 else ""
             cells.append(f"{statistics.mean(f1s):.2f}{spread} (n={len(f1s)})" if f1s else "-")
@@ -178,6 +205,8 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=None, help="train: tagger wall-clock budget")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--again", action="store_true", help="evaluate: also runs already in eval.json")
+    parser.add_argument("--also", action="append", default=[], metavar="FILE",
+                        help="table: evaluations of earlier runs too (an eval.json, or benchmarks/results/*.json)")
     args = parser.parse_args()
     result = {"train": train, "evaluate": evaluate, "table": table}[args.mode](args)
     print(json.dumps(result, ensure_ascii=False, default=str))
