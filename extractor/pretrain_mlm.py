@@ -58,6 +58,10 @@ class MlmConfig(ClosedConfig):
     """Random seed."""
     threads: int = 1
     """torch intra-op threads."""
+    device: str = "cpu"
+    """Where the model trains: ``cpu``, ``cuda`` or ``cuda:N`` (the saved files load anywhere)."""
+    bf16: bool = False
+    """Run the forward pass under bfloat16 autocast (a GPU's tensor cores); the weights stay float32."""
 
 
 def _vocab(texts: list[str], min_count: int) -> CharVocab:
@@ -106,19 +110,22 @@ def pretrain_mlm(texts: list[str], out_dir: str | Path, config: MlmConfig | None
     bert = BertConfig(vocab_size=len(vocab), hidden_size=cfg.hidden, num_hidden_layers=cfg.layers,
                       num_attention_heads=cfg.heads, intermediate_size=4 * cfg.hidden,
                       max_position_embeddings=max(512, cfg.seq_len + 2), pad_token_id=vocab.pad_id)
-    model = BertForMaskedLM(bert)
+    device = torch.device(cfg.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device {cfg.device!r}: torch sees no CUDA device here")
+    model = BertForMaskedLM(bert).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=0.01)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / cfg.warmup, max(0.0, (cfg.steps - s) / max(1, cfg.steps - cfg.warmup))))
     step = 0
     if resume and state_path.is_file():
-        state = torch.load(state_path, weights_only=False)
+        state = torch.load(state_path, weights_only=False, map_location=device)
         shape = ("layers", "hidden", "heads", "seq_len")
         if any(state["config"].get(k) != getattr(cfg, k) for k in shape):
             saved = {k: state["config"].get(k) for k in shape}
             raise ValueError(f"{state_path}: saved model has {saved}, the config asks for "
                              f"{ {k: getattr(cfg, k) for k in shape} }; use another --out or --no-resume")
-        model.load_state_dict(state["model"])
+        model.load_state_dict(state["model"])  # the optimiser's state follows the parameters' device
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         step = state["step"]
@@ -141,7 +148,9 @@ def pretrain_mlm(texts: list[str], out_dir: str | Path, config: MlmConfig | None
         starts = rng.integers(0, max(1, len(corpus) - cfg.seq_len), cfg.batch_size)
         ids = torch.from_numpy(np.stack([corpus[s:s + cfg.seq_len] for s in starts]))
         inputs, labels = _mask(ids, vocab, cfg, gen)
-        loss = model(input_ids=inputs, attention_mask=(ids != vocab.pad_id).long(), labels=labels).loss
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
+            loss = model(input_ids=inputs.to(device), attention_mask=(ids != vocab.pad_id).long().to(device),
+                         labels=labels.to(device)).loss
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+import torch
 
 from extractor.checkpoint import load_tagger
 from extractor.config import EncoderConfig, FeatureConfig
@@ -135,3 +136,17 @@ def test_a_vocab_path_that_does_not_fit_the_checkpoint_is_refused(tiny, tmp_path
                                                           vocab_path=str(short), window=16, overlap=4)})
     with pytest.raises(ValueError, match=f"has {len(tokens) - 3} entries but .* has {len(tokens)} input embeddings"):
         train_tagger(cfg, examples[:6], tmp_path / "m", concepts=concepts, kg=kg)
+
+
+def test_mlm_under_bf16_autocast_keeps_float32_weights_and_refuses_a_missing_gpu(tmp_path, examples):
+    texts = [ex.text for ex in examples] * 3
+    mlm = MlmConfig(layers=1, hidden=16, heads=2, seq_len=24, batch_size=4, steps=2, warmup=1, min_char_count=1,
+                    bf16=True)
+    out = pretrain_mlm(texts, tmp_path / "bert", mlm)
+    assert out["step"] == 2 and out["loss"] == out["loss"]  # a number, not NaN
+    from transformers import BertForMaskedLM
+
+    assert {p.dtype for p in BertForMaskedLM.from_pretrained(tmp_path / "bert").parameters()} == {torch.float32}
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="torch sees no CUDA device"):
+            pretrain_mlm(texts, tmp_path / "gpu", mlm.model_copy(update={"device": "cuda"}))
