@@ -74,8 +74,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     group, seed = _group(args.run)
     schemas, output = GROUPS[group]
     recipe = RecipeConfig(schemas=schemas, output=output, seed=seed, threads=args.threads,
-                          epochs=args.epochs, train_seconds=args.max_seconds, relations=False,
-                          register_plugin=False)
+                          epochs=args.epochs, train_seconds=args.max_seconds, total_seconds=None,
+                          relations=False, register_plugin=False)
     started = time.monotonic()
     result = build_default_model(Path(args.root) / args.run, recipe, say=lambda m: print(m, flush=True))
     return {"run": args.run, "seconds": round(time.monotonic() - started, 1), "train": result.train,

@@ -136,7 +136,10 @@ class TrainConfig(ClosedConfig):
     threads: int = Field(default=0, ge=0)
     """torch intra-op threads (0: torch's default)."""
     max_seconds: float | None = None
-    """Stop after the epoch that crosses this wall-clock budget."""
+    """Stop after the epoch that crosses this wall-clock budget (see ``whole_epochs``)."""
+    whole_epochs: bool = False
+    """With ``max_seconds``: do not start an epoch that, as long as the last one, would end past the budget
+    (the first epoch always runs), so the budget is a ceiling instead of the point the last epoch crosses."""
 
 
 class SchemaConfig(ClosedConfig):

@@ -280,13 +280,30 @@ def train_tagger(config: TaggerConfig, examples: Records, out_dir: str | Path, *
         each = " ".join(f"{k} {v:.4f}" for k, v in per_schema.items()) if config.schemas else ""
         print(f"epoch {epoch}: loss {history[-1]['loss']:.3f} dev F1 {dev_f1:.4f} (best {best_f1:.4f}) "
               f"{each + ' ' if each else ''}{history[-1]['seconds']:.0f} s", file=sys.stderr, flush=True)
-        if tc.max_seconds is not None and time.monotonic() - started > tc.max_seconds:
+        if not budget_allows(history, time.monotonic() - started, tc.max_seconds, tc.whole_epochs):
             break
     result = TrainResult(str(out), best_epoch, best_f1, len(history), round(time.monotonic() - started, 1),
                          len(all_train), sum(len(d) for d in devs.values()), history,
                          config.model_dump(mode="json"), tagger.kg_run, git_hash=git_hash())
     result.save(out / "train_result.json")
     return result
+
+
+def budget_allows(history: list[dict[str, Any]], elapsed: float, max_seconds: float | None,
+                  whole_epochs: bool = False) -> bool:
+    """Whether another epoch may start after ``history`` (cumulative ``seconds`` per epoch) at ``elapsed``.
+
+    Without ``whole_epochs`` the epoch that crosses ``max_seconds`` is the last; with it, the next epoch is
+    expected to take as long as the last one and is not started when it would end past the budget.
+    """
+    if max_seconds is None:
+        return True
+    if elapsed > max_seconds:
+        return False
+    if not whole_epochs or not history:
+        return True
+    last = float(history[-1]["seconds"]) - (float(history[-2]["seconds"]) if len(history) > 1 else 0.0)
+    return elapsed + last <= max_seconds
 
 
 def _run_epoch(tagger: Tagger, opt: torch.optim.Optimizer, batches: list[list[Window]], clip: float,

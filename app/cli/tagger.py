@@ -155,7 +155,9 @@ def train_command(
     batch_size: Annotated[int | None, typer.Option(help="Windows per step.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed (split, init, batches).")] = None,
     threads: Annotated[int | None, typer.Option(help="torch threads (0: default).")] = None,
-    max_seconds: Annotated[float | None, typer.Option(help="Stop after the epoch crossing this.")] = None,
+    max_seconds: Annotated[float | None, typer.Option(
+        help="Stop after the epoch crossing this (default model: the tagger's budget, in place of the "
+             "recipe's 1 h 55 min in all).")] = None,
     resume: Annotated[bool, typer.Option(help="Continue from OUT/trainer_state.pt.")] = TrainRequest.resume,
     register: Annotated[bool, typer.Option("--register/--no-register",
                                            help="Default model: register it as the watcher's cbt-kg-tagger.")]

@@ -106,7 +106,14 @@ class RecipeConfig(ClosedConfig):
     """Output side with several schemas: ``mixed`` (:data:`MIXED_OUTPUT`), a CRF or a span head per
     schema, or one span head shared by all (partial annotation: a type a corpus lacks is unknown there)."""
     train_seconds: float | None = Field(default=3600.0, gt=0)
-    """Tagger wall-clock budget (the epoch that crosses it is the last); keeps the recipe under 2 hours."""
+    """Tagger wall-clock budget (the epoch that crosses it is the last, unless ``total_seconds`` is set)."""
+    total_seconds: float | None = Field(default=6900.0, gt=0)
+    """Wall-clock budget of the whole recipe (None: only the steps' own budgets): the tagger gets what the
+    inputs before it left, less ``relation_reserve`` (and at most ``train_seconds``), and starts no epoch
+    that would end past it; the relation model gets what is left then (at most ``relation_seconds``). The
+    default keeps the recipe under 2 hours whatever the machine's speed: a slow machine trains fewer epochs."""
+    relation_reserve: float = Field(default=600.0, ge=0)
+    """Seconds of ``total_seconds`` kept for the relation model and the registration."""
     relations: bool = True
     """Train the learned relation classifier too (and register it with ``register_plugin``)."""
     relation_epochs: int = Field(default=10, ge=1)
@@ -125,11 +132,32 @@ class RecipeResult:
     plugin: dict[str, Any] | None = None
     relations: dict[str, Any] | None = None
     relation_plugin: dict[str, Any] | None = None
+    budgets: dict[str, float | None] = field(default_factory=dict)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
         return asdict(self)
+
+
+def tagger_budget(recipe: RecipeConfig, elapsed: float) -> tuple[float | None, bool]:
+    """The tagger's wall-clock budget ``elapsed`` seconds into the recipe, and whether it keeps to whole epochs.
+
+    With ``total_seconds``: what is left of it less the relation reserve (at least a minute: one epoch always
+    runs), at most ``train_seconds``; without it, ``train_seconds`` and the epoch that crosses it is the last.
+    """
+    if recipe.total_seconds is None:
+        return recipe.train_seconds, False
+    reserve = recipe.relation_reserve if recipe.relations else 0.0
+    left = max(recipe.total_seconds - elapsed - reserve, 60.0)
+    return (left if recipe.train_seconds is None else min(recipe.train_seconds, left)), True
+
+
+def relation_budget(recipe: RecipeConfig, elapsed: float) -> float:
+    """The relation model's wall-clock budget ``elapsed`` seconds into the recipe (at least a minute)."""
+    if recipe.total_seconds is None:
+        return recipe.relation_seconds
+    return min(recipe.relation_seconds, max(recipe.total_seconds - elapsed, 60.0))
 
 
 def default_tagger_config(word_lexicon: str, kg_types: tuple[str, ...], recipe: RecipeConfig) -> Any:
@@ -256,11 +284,12 @@ def kg_word_lexicon(texts: list[str], config: Any, *, data_dir: Path | None = No
 
 
 def train_relation_model(out: Path, recipe: RecipeConfig, data_dir: Path, vectors_file: Path | None = None,
-                         progress: ProgressFactory | None = None) -> dict[str, Any]:
+                         progress: ProgressFactory | None = None, seconds: float | None = None) -> dict[str, Any]:
     """The learned relation classifier (RESULTS.md's shared pairing, 64 hidden) on CMeIE's train split.
 
     Validation (CMeIE's validation split) picks the epoch and the ``none`` threshold; the test split is
     never read. ``vectors_file``: the recipe's character vectors, used when their size is the encoder's.
+    ``seconds``: its wall-clock budget (default ``recipe.relation_seconds``).
     """
     from extractor.pretrain_emb import CharVectors
     from extractor.relations.config import RelationConfig, RelationEncoderConfig, RelationTrainConfig
@@ -277,7 +306,7 @@ def train_relation_model(out: Path, recipe: RecipeConfig, data_dir: Path, vector
     usable = vectors is not None and vectors.char_vectors.shape[1] == encoder.dim
     if usable:
         encoder = RelationEncoderConfig(pretrained_vectors=str(vectors_file))
-    budget = RelationTrainConfig(epochs=recipe.relation_epochs, max_seconds=recipe.relation_seconds,
+    budget = RelationTrainConfig(epochs=recipe.relation_epochs, max_seconds=seconds or recipe.relation_seconds,
                                  threads=recipe.threads or None, seed=recipe.seed)
     config = RelationConfig(encoder=encoder, lstm_hidden=64, pooling="start+mean", pairing="shared", train=budget)
     trained = train_relations(config, schema, train, train_texts, val, val_texts, out_dir=out,
@@ -377,10 +406,15 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
     config, concepts, result.steps["gazetteer"] = gazetteer(config, root,
                                                             cmekg if recipe.cmekg_gazetteer else None)
     config, vectors = with_char_vectors(config, folder / "char_vectors.npz")
+    tagger_seconds, whole_epochs = tagger_budget(recipe, time.monotonic() - started)
+    config = config.model_copy(update={"train": config.train.model_copy(
+        update={"max_seconds": tagger_seconds, "whole_epochs": whole_epochs})})
+    result.budgets = {"total_seconds": recipe.total_seconds, "tagger_seconds": tagger_seconds}
     corpora = training_corpora(root, recipe.schemas)
     records: Any = corpora if config.multi else corpora[recipe.schemas[0]]
     sizes = ", ".join(f"{len(recs)} {name}" for name, recs in corpora.items())
-    tell(f"tagger: training on the training records ({sizes}) into {out}")
+    tell(f"tagger: training on the training records ({sizes}) into {out}"
+         + (f", within {tagger_seconds:.0f} s" if tagger_seconds is not None else ""))
     trained = train_tagger(config, records, out, concepts=concepts,
                            kg=load_kg(config, folder / f"{recipe.kge_model.lower()}.npz"), pretrained=vectors,
                            resume=(Path(out) / "trainer_state.pt").is_file(), progress=progress,
@@ -393,9 +427,11 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
             result.relations = {"dir": str(relations_dir), "reused": True}
         else:
             tell(f"relations: training the relation classifier on CMeIE's train split into {relations_dir}")
+            relation_seconds = relation_budget(recipe, time.monotonic() - started)
+            result.budgets["relation_seconds"] = relation_seconds
             result.relations = {"dir": str(relations_dir), "reused": False,
                                 **train_relation_model(relations_dir, recipe, root, folder / "char_vectors.npz",
-                                                         progress)}
+                                                         progress, relation_seconds)}
     if recipe.register_plugin:
         from graph.db.connection import GraphClient
         from graph.watch.plugins import register_plugin, relation_config, tagger_config

@@ -304,6 +304,8 @@ def train_default_model(request: TrainRequest, *, progress: ProgressFactory | No
     budgets = {"seed": request.seed, "epochs": request.epochs, "threads": request.threads,
                "train_seconds": request.max_seconds}
     recipe = RecipeConfig(register_plugin=request.register, **{k: v for k, v in budgets.items() if v is not None})
+    if request.max_seconds is not None:  # the tagger's own budget, as given, instead of the recipe's whole one
+        recipe = recipe.model_copy(update={"total_seconds": None})
     with _refused(FileNotFoundError, ImportError, PluginError, Neo4jError, DriverError, LauncherBuildError,
                   Neo4jServerError):
         return build_default_model(request.out, recipe, progress=progress, say=say)

@@ -10,7 +10,7 @@ from extractor.data import Span
 from extractor.decoder import ConstrainedDecoder
 from extractor.evaluate import evaluate_tagger
 from extractor.tags import allowed_transitions, label_list, spans_to_tags, tags_to_spans
-from extractor.train import train_tagger
+from extractor.train import budget_allows, train_tagger
 
 BAD_TEXTS = ["", "   \n\t ", "😀😀胃癌😀", "𠀀𪚥胃癌\U0002b740", "\x00\x07胃\x1b癌\r\n", "胃癌" * 50_000]
 
@@ -174,6 +174,19 @@ def test_resume_continues(tiny, tmp_path, examples, concepts, kg):
     train_tagger(cfg, examples, tmp_path, concepts=concepts, kg=kg)
     result = train_tagger(tiny(epochs=2), examples, tmp_path, concepts=concepts, kg=kg, resume=True)
     assert [h["epoch"] for h in result.history] == [1, 2]
+
+
+def test_a_budget_of_whole_epochs_starts_none_it_cannot_finish(tiny, tmp_path, examples, concepts, kg):
+    history = [{"seconds": 40.0}, {"seconds": 70.0}]  # the last epoch took 30 s
+    assert budget_allows(history, 70.0, 100.0, whole_epochs=True)  # 70 + 30 ends at the budget
+    assert not budget_allows(history, 71.0, 100.0, whole_epochs=True)
+    assert budget_allows(history, 99.0, 100.0) and not budget_allows(history, 101.0, 100.0)
+    assert budget_allows(history, 1e9, None, whole_epochs=True) and budget_allows([], 0.0, 1.0, whole_epochs=True)
+    # in training: a budget no epoch can keep still gives one epoch, and a saved model
+    result = train_tagger(tiny(epochs=3, patience=3, max_seconds=1e-3, whole_epochs=True), examples, tmp_path,
+                          concepts=concepts, kg=kg)
+    assert result.epochs_run == 1 and (tmp_path / "model.safetensors").is_file()
+    assert json.loads((tmp_path / "config.json").read_text())["config"]["train"]["whole_epochs"] is True
 
 
 #: Parameters that exist only while a feature is on.

@@ -13,7 +13,14 @@ from typer.testing import CliRunner
 
 from app.cli import app
 from app.tagging.data import CCKS2017_DIR, CCKS_TRAIN, CMEEE_TRAIN, training_corpora
-from app.tagging.recipe import RecipeConfig, build_default_model, default_tagger_config, multi_schema
+from app.tagging.recipe import (
+    RecipeConfig,
+    build_default_model,
+    default_tagger_config,
+    multi_schema,
+    relation_budget,
+    tagger_budget,
+)
 from extractor.checkpoint import load_tagger
 from extractor.data import write_ccks
 from graph.db.connection import GraphClient
@@ -86,6 +93,8 @@ def test_default_model_from_scratch_then_reused_and_registered(tmp_path, example
     assert first.plugin is not None and first.plugin["enabled"] and first.plugin["name"] == "cbt-kg-tagger"
     assert first.relations is not None and (tmp_path / "model" / "relations" / "train_result.json").is_file()
     assert first.relation_plugin is not None and first.relation_plugin["enabled"]
+    assert first.budgets["total_seconds"] == TINY.total_seconds and first.budgets["relation_seconds"] == 1200.0
+    assert load_tagger(tmp_path / "model", threads=None).config.train.whole_epochs
     with GraphClient.from_environment() as client:
         stored = {e["name"]: e for e in client.read("internal/list_extractors")}
     assert json.loads(stored["cbt-kg-tagger"]["config"])["model_dir"] == str((tmp_path / "model").resolve())
@@ -119,6 +128,34 @@ def test_multi_schema_configs():
     assert multi_schema(base, ("ccks2019",)).types == base.types
     with pytest.raises(ValueError, match="unknown corpus"):
         multi_schema(base, ("i2b2",))
+
+
+def test_the_recipe_budget_bounds_the_whole_run():
+    """Under ``total_seconds`` the tagger gets what the inputs left less the relation reserve, whole epochs."""
+    recipe = RecipeConfig()
+    assert recipe.total_seconds == 6900.0 and recipe.total_seconds < 2 * 3600
+    assert tagger_budget(recipe, 0.0) == (3600.0, True)  # its own cap first
+    assert tagger_budget(recipe, 3000.0) == (3300.0, True)  # 6900 - 3000 - 600
+    assert tagger_budget(recipe, 9000.0) == (60.0, True)  # inputs ran over: one epoch still runs
+    assert tagger_budget(recipe.model_copy(update={"relations": False}), 3000.0) == (3600.0, True)
+    assert relation_budget(recipe, 6500.0) == 400.0 and relation_budget(recipe, 1000.0) == 1200.0
+    assert relation_budget(recipe, 7000.0) == 60.0
+    alone = recipe.model_copy(update={"total_seconds": None})
+    assert tagger_budget(alone, 9000.0) == (3600.0, False) and relation_budget(alone, 9000.0) == 1200.0
+
+
+def test_cli_max_seconds_is_the_taggers_own_budget(monkeypatch, tmp_path):
+    """``medkg train --out DIR --max-seconds S``: the tagger's budget as given, no budget for the whole recipe."""
+    import app.tagging.recipe as recipe_module
+
+    seen = []
+    monkeypatch.setattr(recipe_module, "build_default_model", lambda out, recipe, **_: seen.append(recipe) or
+                        recipe_module.RecipeResult(str(out)))
+    for extra in ([], ["--max-seconds", "7200"]):
+        result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "m"), "--no-register", "--json", *extra])
+        assert result.exit_code == 0, result.stdout
+    assert (seen[0].total_seconds, seen[0].train_seconds) == (6900.0, 3600.0)
+    assert (seen[1].total_seconds, seen[1].train_seconds) == (None, 7200.0)
 
 
 @pytest.mark.parametrize("missing", ["qasystem-medicalkg/dict/drug.txt"])
