@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -29,7 +31,11 @@ from graph.analyst.library import (
 from graph.db.connection import GraphClient
 from graph.db.queries import CypherFileError
 
-__all__ = ["LibraryFileError", "adhoc_value", "query_library", "run_query"]
+__all__ = ["FORMULA_STARTS", "LibraryFileError", "adhoc_value", "cell_text", "query_library", "result_csv",
+           "run_query"]
+
+#: A CSV cell starting with one of these is a formula to a spreadsheet; it gets a leading quote.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class LibraryFileError(RuntimeError):
@@ -77,3 +83,34 @@ def run_query(client: GraphClient, *, name: str | None = None, cypher: str | Non
         return run_cypher(client, cypher, {k: adhoc_value(v) for k, v in given.items()}, row_limit=row_limit,
                           timeout=timeout)
     return run_library_query(client, name or "", given, row_limit=row_limit, timeout=timeout)
+
+
+def cell_text(value: Any) -> str:  # any JSON-like value of a result row
+    """A result cell as text: empty for null, a string as itself, anything else as JSON (full precision)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _csv_cell(value: Any) -> str:  # any JSON-like value of a result row
+    """:func:`cell_text`, with a string a spreadsheet would take for a formula quoted (numbers stay numbers)."""
+    text = cell_text(value)
+    return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
+
+
+def result_csv(result: QueryResult, *, bom: bool = True, lineterminator: str = "\r\n") -> str:
+    """Every row of ``result`` as CSV: a byte-order mark first (Excel then reads UTF-8), the columns, the rows.
+
+    A text cell (or column name) starting with ``= + - @``, a tab or a carriage return gets a leading ``'``, so a
+    spreadsheet shows it instead of evaluating it (the web's download and ``medkg query --format csv`` alike).
+    """
+    buffer = io.StringIO()
+    if bom:
+        buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator=lineterminator)
+    writer.writerow([_csv_cell(c) for c in result.columns])
+    for row in result.rows:
+        writer.writerow([_csv_cell(row.get(c)) for c in result.columns])
+    return buffer.getvalue()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from app.cli.common import JsonFlag, emit, fail, out, shown
+
+if TYPE_CHECKING:
+    from graph.analyst.library import QueryResult
 
 __all__ = ["query_command"]
 
@@ -24,14 +25,6 @@ def _pairs(raw: list[str], as_json: bool) -> dict[str, str]:
             fail(f"--param {item!r}: expected NAME=VALUE", code=2, as_json=as_json)
         given[name.strip()] = value
     return given
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _render_list(payload: dict[str, Any]) -> None:
@@ -56,15 +49,16 @@ def _render_table(payload: dict[str, Any]) -> None:
         out.print(f"note: {payload['note']}", highlight=False)
 
 
-def _write_csv(payload: dict[str, Any]) -> None:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(payload["columns"])
-    for row in payload["rows"]:
-        writer.writerow([_cell(row.get(c)) for c in payload["columns"]])
-    sys.stdout.write(buffer.getvalue())
-    if payload["note"]:
-        sys.stderr.write(f"note: {payload['note']}\n")
+def _write_csv(result: QueryResult) -> None:
+    """CSV on stdout, text cells a spreadsheet would take for formulas quoted as the web's download quotes them.
+
+    No byte-order mark: the next tool of a pipe reads the text as it is.
+    """
+    from app.querying import result_csv
+
+    sys.stdout.write(result_csv(result, bom=False, lineterminator="\n"))
+    if result.note:
+        sys.stderr.write(f"note: {result.note}\n")
 
 
 def query_command(
@@ -101,8 +95,7 @@ def query_command(
             result = run_query(client, name=name, cypher=cypher, params=given, row_limit=limit, timeout=timeout)
     except QueryError as exc:
         fail(str(exc), code=2, as_json=as_json)
-    payload = result.to_dict()
     if fmt == "csv":
-        _write_csv(payload)
+        _write_csv(result)
     else:
-        emit(payload, as_json, _render_table)
+        emit(result.to_dict(), as_json, _render_table)

@@ -15,8 +15,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import re
@@ -28,7 +26,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from app.querying import query_library, run_query
+from app.querying import cell_text, query_library, result_csv, run_query
 from app.web.auth import CSRF
 from app.web.security import Session
 from app.web.state import WebState, logged_in, state_of
@@ -44,8 +42,6 @@ PAGE_SIZE = 50
 MAX_CYPHER_CHARS = 20_000
 #: Names of a form's query string that are not parameters of the query: the page, and that the form was sent.
 RESERVED = frozenset({"page", "run"})
-#: A CSV cell starting with one of these is a formula to a spreadsheet; it gets a leading quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NAMED = re.compile(r"parameter '([A-Za-z_]\w*)")
 
 
@@ -81,36 +77,6 @@ def default_text(param: Param) -> str:
             and not (value and value[0].startswith("[")):
         return ",".join(value)
     return json.dumps(value, ensure_ascii=False)
-
-
-def cell_text(value: Any) -> str:  # any JSON-like value of a result row
-    """A result cell as text: empty for null, a string as itself, anything else as JSON (full precision)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _csv_cell(value: Any) -> str:  # any JSON-like value of a result row
-    """:func:`cell_text`, with a string a spreadsheet would take for a formula quoted (numbers stay numbers)."""
-    text = cell_text(value)
-    return "'" + text if isinstance(value, str) and text.startswith(FORMULA_STARTS) else text
-
-
-def result_csv(result: QueryResult) -> str:
-    """Every row of ``result`` as CSV: a byte-order mark first (Excel then reads UTF-8), the columns, the rows.
-
-    A text cell (or column name) starting with ``= + - @``, a tab or a carriage return gets a leading ``'``, so a
-    spreadsheet shows it instead of evaluating it.
-    """
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
-    writer.writerow([_csv_cell(c) for c in result.columns])
-    for row in result.rows:
-        writer.writerow([_csv_cell(row.get(c)) for c in result.columns])
-    return buffer.getvalue()
 
 
 def _csv_response(result: QueryResult, filename: str) -> Response:

@@ -36,6 +36,11 @@ def test_query_command(client: GraphClient, neo4j_env: ConnectionInfo) -> None:
     table = list(csv.reader(io.StringIO(cut.stdout)))
     assert table[0] == ["label", "count"] and len(table) == 3
     assert "note: showing the first 2 rows" in cut.stderr
+    # a text a spreadsheet would evaluate is quoted, as in the web's download; numbers stay numbers
+    formula = runner.invoke(app, ["query", "--format", "csv", "--cypher",
+                                  "RETURN $f AS `=head`, -3 AS n, 'ok' AS plain", "-p", "f=@SUM(A1)"])
+    assert formula.exit_code == 0, formula.stdout
+    assert list(csv.reader(io.StringIO(formula.stdout))) == [["'=head", "n", "plain"], ["'@SUM(A1)", "-3", "ok"]]
 
     shown = runner.invoke(app, ["query", "--cypher", "MATCH (c:Concept {id: $id}) RETURN c.name AS name",
                                 "-p", "id=Disease:糖尿病"])
