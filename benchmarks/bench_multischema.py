@@ -71,6 +71,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     """One run through the default recipe (relations and registration off)."""
     from app.tagging.recipe import RecipeConfig, build_default_model
 
+    if not args.run:
+        raise SystemExit("train: --run <group>-s<seed> is required")
     group, seed = _group(args.run)
     schemas, output = GROUPS[group]
     recipe = RecipeConfig(schemas=schemas, output=output, seed=seed, threads=args.threads,
@@ -80,6 +82,52 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     result = build_default_model(Path(args.root) / args.run, recipe, say=lambda m: print(m, flush=True))
     return {"run": args.run, "seconds": round(time.monotonic() - started, 1), "train": result.train,
             "load_average": os.getloadavg()}
+
+
+def _runs(root: Path, run: str | None = None) -> list[Path]:
+    """The grid's finished runs under ``root`` (a relation model may sit beside them), or the one named."""
+    if run is not None:
+        _group(run)
+        folder = root / run
+        if not (folder / "train_result.json").is_file():
+            raise SystemExit(f"{folder}: no finished run (train_result.json missing)")
+        return [folder]
+    return sorted(p for p in root.iterdir() if (p / "train_result.json").is_file()
+                  and p.name.rpartition("-s")[0] in GROUPS)
+
+
+def calibrate(args: argparse.Namespace) -> dict[str, Any]:
+    """Span heads of finished runs: thresholds chosen on the run's own validation split, into its checkpoint.
+
+    The split is the one training held out (``split_dev`` of each schema's training records with the run's
+    ``dev_fraction`` and seed); no test side is read. Training calibrates by itself since the threshold
+    came in; this mode is for runs trained before it (``--again``: calibrate a calibrated run again).
+    """
+    import torch
+
+    from app.tagging.data import training_corpora
+    from core.paths import default_data_dir
+    from extractor.calibrate import calibrate_span_thresholds
+    from extractor.checkpoint import load_tagger, write_span_thresholds
+    from extractor.train import split_dev
+
+    torch.set_num_threads(args.threads or torch.get_num_threads())
+    out: dict[str, Any] = {}
+    for folder in _runs(Path(args.root), args.run):
+        tagger = load_tagger(folder, threads=args.threads or None)
+        spans = [name for name in tagger.schemas if tagger.nested(name)]
+        if not spans or (tagger.config.head.span_thresholds and not args.again):
+            continue
+        train = tagger.config.train
+        corpora = training_corpora(default_data_dir(), spans)
+        dev = {name: split_dev(corpora[name], train.dev_fraction, train.seed)[1] for name in spans}
+        started = time.monotonic()
+        report = calibrate_span_thresholds(tagger, dev)
+        write_span_thresholds(folder, report)
+        out[folder.name] = {**{name: c.to_dict() for name, c in report.items()},
+                            "seconds": round(time.monotonic() - started, 1), "load_average": os.getloadavg()}
+        print(json.dumps({folder.name: out[folder.name]}, ensure_ascii=False), flush=True)
+    return {"calibrated": out}
 
 
 def _test_sides(data_dir: Path) -> dict[str, Any]:
@@ -108,36 +156,48 @@ def _gazetteer_symptoms(data_dir: Path, records: list[Any]) -> dict[str, Any]:
     return {"micro": report.micro.to_dict(), "records": len(records)}
 
 
+def _report(schema: str, gold: list[Any], pred: list[Any]) -> dict[str, Any]:
+    """Strict scores of one test side (CCKS 2017: the symptom type alone too, beside the gazetteer's)."""
+    from extractor.scoring import score_spans
+
+    report = score_spans([ex.spans for ex in gold], pred).to_dict()
+    if schema == "ccks2017":
+        symptom = "症状和体征"
+        report["symptoms"] = score_spans([[s for s in ex.spans if s.type == symptom] for ex in gold],
+                                         [[s for s in p if s.type == symptom] for p in pred]).micro.to_dict()
+    return report
+
+
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     """Every finished run on each test side it has a head for."""
     import torch
 
     from core.paths import default_data_dir
     from extractor.checkpoint import load_tagger
-    from extractor.scoring import score_spans
 
     torch.set_num_threads(args.threads or torch.get_num_threads())
     data_dir = default_data_dir()
     sides = _test_sides(data_dir)
     out_file = Path(args.root) / "eval.json"
     results: dict[str, Any] = json.loads(out_file.read_text()) if out_file.is_file() else {}
-    runs = [p for p in Path(args.root).iterdir() if (p / "train_result.json").is_file()
-            and p.name.rpartition("-s")[0] in GROUPS]  # the grid's runs (a relation model may sit beside them)
-    for folder in sorted(runs):
+    for folder in _runs(Path(args.root)):
         if folder.name in results and not args.again:
             continue
         tagger = load_tagger(folder, threads=args.threads or None)
-        row: dict[str, Any] = {"load_average": os.getloadavg()}
+        thresholds = {k: v for k, v in tagger.config.head.span_thresholds.items() if v != 0.0}
+        row: dict[str, Any] = {"load_average": os.getloadavg(), "span_thresholds": thresholds}
         for schema in tagger.schemas:
             started = time.monotonic()
             gold = sides[schema]
-            pred = tagger.predict([ex.text for ex in gold], schema=schema)
-            report = score_spans([ex.spans for ex in gold], pred).to_dict()
-            if schema == "ccks2017":  # the symptom type alone, beside the gazetteer's
-                symptom = "症状和体征"
-                report["symptoms"] = score_spans([[s for s in ex.spans if s.type == symptom] for ex in gold],
-                                                 [[s for s in p if s.type == symptom] for p in pred]).micro.to_dict()
-            row[schema] = {**report, "records": len(gold), "seconds": round(time.monotonic() - started, 1)}
+            texts = [ex.text for ex in gold]
+            if schema in thresholds:  # the calibrated head, and the same head at 0 (as trained)
+                both = tagger.predict_at_thresholds(texts, schema, (0.0, thresholds[schema]))
+                pred = both[thresholds[schema]]
+                row.setdefault("threshold_zero", {})[schema] = _report(schema, gold, both[0.0])
+            else:
+                pred = tagger.predict(texts, schema=schema)
+            row[schema] = {**_report(schema, gold, pred), "records": len(gold),
+                           "seconds": round(time.monotonic() - started, 1)}
         results[folder.name] = row
         out_file.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         print(json.dumps({folder.name: {k: v.get("micro") if isinstance(v, dict) else v for k, v in row.items()}},
@@ -170,18 +230,36 @@ def _evaluations(root: Path, also: list[str]) -> dict[str, Any]:
 
 
 def table(args: argparse.Namespace) -> dict[str, Any]:
-    """Mean +/- std of strict micro-F1 per group and test side."""
+    """Mean +/- std of strict micro-F1 per group and test side: span heads at threshold 0 (as trained), then
+    the runs whose span heads were calibrated, as they run."""
     results = _evaluations(Path(args.root), args.also)
-    groups: dict[str, dict[str, list[float]]] = {}
+    plain: dict[str, dict[str, list[float]]] = {}
+    calibrated: dict[str, dict[str, list[float]]] = {}
     for run, row in results.items():
         if run == "gazetteer":
             continue
         group, _ = _group(run)
+        at_zero = row.get("threshold_zero", {})
         for side, report in row.items():
-            if isinstance(report, dict) and "micro" in report:
-                groups.setdefault(group, {}).setdefault(side, []).append(100 * report["micro"]["f1"])
-                if "symptoms" in report:
-                    groups[group].setdefault("symptoms", []).append(100 * report["symptoms"]["f1"])
+            if side in ("threshold_zero", "span_thresholds") or not isinstance(report, dict) or "micro" not in report:
+                continue
+            _add(plain, group, side, at_zero.get(side, report))
+            if row.get("span_thresholds"):
+                _add(calibrated, group, side, report)
+    print(_markdown(plain))
+    if calibrated:
+        print("\nSpan heads calibrated on each run's validation split:\n")
+        print(_markdown(calibrated))
+    return {"groups": plain, "calibrated": calibrated}
+
+
+def _add(groups: dict[str, dict[str, list[float]]], group: str, side: str, report: dict[str, Any]) -> None:
+    groups.setdefault(group, {}).setdefault(side, []).append(100 * report["micro"]["f1"])
+    if "symptoms" in report:
+        groups[group].setdefault("symptoms", []).append(100 * report["symptoms"]["f1"])
+
+
+def _markdown(groups: dict[str, dict[str, list[float]]]) -> str:
     lines = ["| group | CCKS 2019 test | CCKS 2017 test | 症状和体征 | CMeEE validation |", "|---|---|---|---|---|"]
     for group in GROUPS:
         if group not in groups:
@@ -192,23 +270,23 @@ def table(args: argparse.Namespace) -> dict[str, Any]:
             spread = f" ± {statistics.stdev(f1s):.2f}" if len(f1s) > 1 else ""
             cells.append(f"{statistics.mean(f1s):.2f}{spread} (n={len(f1s)})" if f1s else "-")
         lines.append(f"| {group} | " + " | ".join(cells) + " |")
-    print("\n".join(lines))
-    return {"groups": groups}
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("mode", choices=("train", "evaluate", "table"))
+    parser.add_argument("mode", choices=("train", "calibrate", "evaluate", "table"))
     parser.add_argument("--root", default=str(models_home() / "multi"))
-    parser.add_argument("--run", help="train: <group>-s<seed>")
+    parser.add_argument("--run", help="train (required), calibrate (default: every run): <group>-s<seed>")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--max-seconds", type=float, default=None, help="train: tagger wall-clock budget")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--again", action="store_true", help="evaluate: also runs already in eval.json")
+    parser.add_argument("--again", action="store_true",
+                        help="evaluate: also runs already in eval.json; calibrate: also calibrated runs")
     parser.add_argument("--also", action="append", default=[], metavar="FILE",
                         help="table: evaluations of earlier runs too (an eval.json, or benchmarks/results/*.json)")
     args = parser.parse_args()
-    result = {"train": train, "evaluate": evaluate, "table": table}[args.mode](args)
+    result = {"train": train, "calibrate": calibrate, "evaluate": evaluate, "table": table}[args.mode](args)
     print(json.dumps(result, ensure_ascii=False, default=str))
 
 

@@ -40,10 +40,11 @@ from extractor.tags import label_list
 from extractor.vocab import CLS, MASK, SEP, CharVocab
 
 if TYPE_CHECKING:
+    from extractor.calibrate import Calibration
     from linker.gazetteer import Gazetteer
     from linker.records import ConceptRecord
 
-__all__ = ["CheckpointError", "build_gazetteer", "build_tagger", "load_tagger", "save_tagger"]
+__all__ = ["CheckpointError", "build_gazetteer", "build_tagger", "load_tagger", "save_tagger", "write_span_thresholds"]
 
 _REQUIRED = ("config.json", "model.safetensors", "vocab.json", "bigrams.json", "concepts.json")
 
@@ -139,6 +140,29 @@ def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | N
             **(dict(extra) if extra else {})}
     (out / "config.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
+
+
+def write_span_thresholds(folder: str | Path, report: Mapping[str, Calibration]) -> None:
+    """Write calibrated span thresholds into a checkpoint's ``config.json`` (and the report beside them).
+
+    Only ``config.head.span_thresholds`` and the ``calibration`` entry change; the weights do not.
+
+    Raises:
+        CheckpointError: No readable ``config.json`` in ``folder``.
+    """
+    path = Path(folder).expanduser() / "config.json"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        head = meta["config"]["head"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path}: not a tagger checkpoint's config ({exc})") from exc
+    head["span_thresholds"] = {**head.get("span_thresholds", {}),
+                               **{name: c.threshold for name, c in report.items()}}
+    meta["calibration"] = {**meta.get("calibration", {}), **{name: c.to_dict() for name, c in report.items()}}
+    TaggerConfig.model_validate(meta["config"])
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def read_folder_meta(folder: Path, required: Sequence[str], what: str, error: type[ValueError]) -> dict[str, Any]:

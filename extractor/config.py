@@ -110,6 +110,10 @@ class HeadConfig(ClosedConfig):
     """Query/key size of the span head (even: rotary positions)."""
     max_span: int = Field(default=64, ge=1)
     """Longest span (characters) the span head scores."""
+    span_thresholds: dict[str, float] = Field(default_factory=dict)
+    """Decision threshold on the raw span scores per schema (a one-schema model: its ``schema_name``); a
+    schema not listed decodes at 0, the loss's own boundary. Training sets it to the threshold with the
+    best validation F1 (:mod:`extractor.calibrate`)."""
 
 
 class TrainConfig(ClosedConfig):
@@ -140,6 +144,9 @@ class TrainConfig(ClosedConfig):
     whole_epochs: bool = False
     """With ``max_seconds``: do not start an epoch that, as long as the last one, would end past the budget
     (the first epoch always runs), so the budget is a ceiling instead of the point the last epoch crosses."""
+    calibrate: bool = True
+    """After training, set each span head's decision threshold to the one with the best validation F1
+    (``HeadConfig.span_thresholds``, :mod:`extractor.calibrate`); CRF heads have none."""
 
 
 class SchemaConfig(ClosedConfig):

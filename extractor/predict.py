@@ -34,7 +34,7 @@ from extractor.decoder import ConstrainedDecoder
 from extractor.features import Featurizer
 from extractor.lexicon import build_lexicon
 from extractor.module import HeadSpec, TaggerModule
-from extractor.spanhead import decode_spans
+from extractor.spanhead import decode_spans, span_candidates, spans_above
 from extractor.tags import allowed_transitions, label_list, tags_to_spans
 from extractor.vocab import CharVocab
 from extractor.windows import merge_window_spans, windows
@@ -118,6 +118,24 @@ class Tagger:
         self._check_schema(name)
         return self.head_of[name].output == "span"
 
+    def span_threshold(self, name: str) -> float:
+        """The decision threshold of a schema's span head on its raw scores (0 unless calibrated)."""
+        self._check_schema(name)
+        return float(self.config.head.span_thresholds.get(name, 0.0))
+
+    def set_span_thresholds(self, thresholds: Mapping[str, float]) -> None:
+        """Set span-head thresholds per schema (kept in the config, so a saved checkpoint keeps them).
+
+        Raises:
+            ValueError: A schema the model has no head for, or one whose head is a CRF.
+        """
+        for name in thresholds:
+            if not self.nested(name):
+                raise ValueError(f"schema {name!r} has a CRF head, which has no span threshold")
+        merged = {**self.config.head.span_thresholds, **{k: float(v) for k, v in thresholds.items()}}
+        head = self.config.head.model_copy(update={"span_thresholds": merged})
+        self.config = self.config.model_copy(update={"head": head})
+
     def _check_schema(self, name: str) -> None:
         if name not in self.schemas:
             raise ValueError(f"this model has output heads for {', '.join(self.schemas)}, not for {name!r}")
@@ -162,12 +180,14 @@ class Tagger:
                 items.extend(slice_windows(r, self.featurizer.featurize(text), wins))
         return items, wins_per_record
 
-    def decode_batch(self, batch: dict[str, torch.Tensor], schemas: Sequence[str] | None = None
-                     ) -> list[list[Span]] | dict[str, list[list[Span]]]:
+    def decode_batch(self, batch: dict[str, torch.Tensor], schemas: Sequence[str] | None = None,
+                     floors: Mapping[str, float] | None = None) -> list[list[Span]] | dict[str, list[list[Span]]]:
         """Spans (window offsets) of a collated batch; the module must be in eval mode.
 
         Without ``schemas``: the one-schema model's spans per window. With them: a dict schema -> spans
-        per window, each schema's in its own type names; the shared layers run once.
+        per window, each schema's in its own type names; the shared layers run once. ``floors`` (schema
+        -> score) gives those span heads' candidates instead, raw scores above the floor and crossings
+        kept (:func:`extractor.spanhead.span_candidates`).
         """
         names = list(schemas) if schemas is not None else [self.schemas[0]]
         autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16)
@@ -182,7 +202,9 @@ class Tagger:
                 scores = self.module.head_output(spec.key, x, mask)
             types = self.schema_types(name)
             if spec.output == "span":
-                out[name] = decode_spans(scores[:, list(spec.schemas[name])], types)
+                mine = scores[:, list(spec.schemas[name])]
+                out[name] = (span_candidates(mine, types, floors[name]) if floors and name in floors
+                             else decode_spans(mine, types, self.span_threshold(name)))
                 continue
             crf, decoder, labels = self.module.crf_of(spec.key), self.decoders[spec.key], self.head_labels[spec.key]
             paths = decoder.viterbi(crf, scores, mask)
@@ -214,6 +236,37 @@ class Tagger:
             self._check_schema(schema)
         names = [schema] if schema is not None else self._output_schemas()
         items, wins_per_record = self.windows_of(texts)
+        per_item = self._decode_items(items, names, batch_size, progress)
+        per_schema = {name: self._assemble(len(texts), items, wins_per_record, per_item[name], name)
+                      for name in names}
+        if schema is not None or not self.config.schemas:
+            return per_schema[names[0]]
+        return [self._merge({name: spans[r] for name, spans in per_schema.items()}) for r in range(len(texts))]
+
+    def predict_at_thresholds(self, texts: Sequence[str], schema: str, thresholds: Sequence[float],
+                              batch_size: int = 32, progress: ProgressFactory | None = None
+                              ) -> dict[float, list[list[Span]]]:
+        """One span head's spans per record at each of several thresholds, the network run once.
+
+        Each threshold's output is what :meth:`predict` gives with the head set to it.
+
+        Raises:
+            ValueError: No head for ``schema``, a CRF head, or no thresholds.
+        """
+        if not self.nested(schema):
+            raise ValueError(f"schema {schema!r} has a CRF head, which has no span threshold")
+        if not thresholds:
+            raise ValueError("no thresholds given")
+        items, wins_per_record = self.windows_of(texts)
+        candidates = self._decode_items(items, [schema], batch_size, progress, floors={schema: min(thresholds)})
+        return {float(t): self._assemble(len(texts), items, wins_per_record,
+                                         [spans_above(found, t) for found in candidates[schema]], schema)
+                for t in thresholds}
+
+    def _decode_items(self, items: Sequence[Window], names: Sequence[str], batch_size: int,
+                      progress: ProgressFactory | None, floors: Mapping[str, float] | None = None
+                      ) -> dict[str, list[list[Span]]]:
+        """Spans per window and schema, in record offsets (``floors``: as in :meth:`decode_batch`)."""
         order = sorted(range(len(items)), key=lambda i: -len(items[i]))
         per_item: dict[str, list[list[Span]]] = {name: [[] for _ in items] for name in names}
         was_training = self.module.training
@@ -225,7 +278,7 @@ class Tagger:
                 advance = start(progress, "tagging", len(order))
                 for lo in range(0, len(order), batch_size):
                     chunk = [items[i] for i in order[lo:lo + batch_size]]
-                    decoded = self.decode_batch(collate(chunk, self.kg_table(), self.device), names)
+                    decoded = self.decode_batch(collate(chunk, self.kg_table(), self.device), names, floors)
                     assert isinstance(decoded, dict)
                     for name, spans in decoded.items():
                         for idx, found in zip(order[lo:lo + batch_size], spans, strict=True):
@@ -235,16 +288,16 @@ class Tagger:
                     advance(len(chunk))
         finally:
             self.module.train(was_training)
-        per_schema: dict[str, list[list[Span]]] = {}
-        for name in names:
-            grouped: list[list[list[Span]]] = [[] for _ in texts]
-            for item, item_spans in zip(items, per_item[name], strict=True):
-                grouped[item.record].append(item_spans)
-            per_schema[name] = [merge_window_spans(g, w, nested=self.nested(name)) if w else []
-                                for g, w in zip(grouped, wins_per_record, strict=True)]
-        if schema is not None or not self.config.schemas:
-            return per_schema[names[0]]
-        return [self._merge({name: spans[r] for name, spans in per_schema.items()}) for r in range(len(texts))]
+        return per_item
+
+    def _assemble(self, n_texts: int, items: Sequence[Window], wins_per_record: Sequence[Sequence[tuple[int, int]]],
+                  per_item: Sequence[Sequence[Span]], name: str) -> list[list[Span]]:
+        """One schema's window spans merged per record (overlapping windows resolved)."""
+        grouped: list[list[Sequence[Span]]] = [[] for _ in range(n_texts)]
+        for item, item_spans in zip(items, per_item, strict=True):
+            grouped[item.record].append(item_spans)
+        return [merge_window_spans(g, w, nested=self.nested(name)) if w else []
+                for g, w in zip(grouped, wins_per_record, strict=True)]
 
     def _output_schemas(self) -> list[str]:
         """The schemas whose heads the merged output needs (those that emit a type)."""

@@ -6,8 +6,9 @@ Every (start ``i``, end ``j``) pair of a window, ``i <= j < i + max_span``, gets
 
 with ``q``, ``k`` (size ``d``) shared by the types and rotary position encodings on both (so the score
 sees the distance ``j - i``), and per-type start and end biases ``b_t``, ``c_t`` (Su Jianlin's Efficient
-GlobalPointer, 2022). A span is predicted where ``s_t(i, j) > 0``, so spans of any types may nest or
-overlap. Training uses the multi-label categorical cross-entropy over all pairs of a window and type::
+GlobalPointer, 2022). A span is predicted where ``s_t(i, j)`` is above the head's threshold (0 unless
+calibrated on validation: :mod:`extractor.calibrate`), so spans of any types may nest or overlap.
+Training uses the multi-label categorical cross-entropy over all pairs of a window and type::
 
     log(1 + sum_{negatives} exp(s)) + log(1 + sum_{positives} exp(-s))
 
@@ -31,7 +32,7 @@ from torch import nn
 from extractor.data import Span
 from extractor.windows import drop_crossing
 
-__all__ = ["SpanHead", "decode_spans", "span_loss", "span_targets"]
+__all__ = ["SpanHead", "decode_spans", "span_candidates", "span_loss", "span_targets", "spans_above"]
 
 _NEG = -1e12
 
@@ -118,16 +119,38 @@ def span_loss(scores: torch.Tensor, target: torch.Tensor, type_mask: torch.Tenso
     return (loss * weight).sum() / weight.sum().clamp_min(1.0)
 
 
-def decode_spans(scores: torch.Tensor, types: Sequence[str]) -> list[list[Span]]:
-    """Spans of positive scores per window (window offsets, end exclusive), score = sigmoid.
+def span_candidates(scores: torch.Tensor, types: Sequence[str], floor: float) -> list[list[Span]]:
+    """Every span scoring above ``floor`` per window (window offsets, end exclusive), its raw score kept.
 
-    ``scores`` (B, len(types), T, T). Spans that cross (overlap without one containing the other) are
-    resolved greedily, highest score first, within a window; nested spans are all kept.
+    Crossing spans are all kept: :func:`spans_above` resolves them for one threshold. One pass of the
+    head at the lowest threshold of a grid gives the output at every threshold of it.
     """
     out: list[list[Span]] = []
-    probs = torch.sigmoid(scores.float())
     for b in range(scores.shape[0]):
-        hits = torch.nonzero(scores[b] > 0).tolist()
-        found = [Span(i, j + 1, types[t], float(probs[b, t, i, j])) for t, i, j in hits]
-        out.append(drop_crossing(found))
+        window = scores[b].float()
+        hits = torch.nonzero(window > floor).tolist()
+        values = window[window > floor].tolist()  # same row-major order as nonzero
+        out.append([Span(i, j + 1, types[t], v) for (t, i, j), v in zip(hits, values, strict=True)])
     return out
+
+
+def spans_above(candidates: Sequence[Span], threshold: float) -> list[Span]:
+    """The spans of raw score above ``threshold``, crossings resolved, score = sigmoid(score - threshold).
+
+    The probability is shifted with the threshold so that 0.5 stays the decision boundary whatever
+    threshold a head was calibrated to.
+    """
+    kept = [Span(s.start, s.end, s.type, 1.0 / (1.0 + math.exp(min(threshold - s.score, 700.0))))
+            for s in candidates if s.score > threshold]
+    return drop_crossing(kept)
+
+
+def decode_spans(scores: torch.Tensor, types: Sequence[str], threshold: float = 0.0) -> list[list[Span]]:
+    """Spans scoring above ``threshold`` per window (window offsets, end exclusive), score = sigmoid.
+
+    ``scores`` (B, len(types), T, T). ``threshold`` is the head's decision threshold on the raw scores
+    (0: the loss's own boundary; ``HeadConfig.span_thresholds`` holds one calibrated on validation).
+    Spans that cross (overlap without one containing the other) are resolved greedily, highest score
+    first, within a window; nested spans are all kept.
+    """
+    return [spans_above(window, threshold) for window in span_candidates(scores, types, threshold)]

@@ -29,10 +29,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+from safetensors.torch import load_file
 
 from core.progress import ProgressFactory, start
 from extractor.batching import Window, collate, slice_windows
-from extractor.checkpoint import build_tagger, save_tagger
+from extractor.calibrate import calibrate_span_thresholds
+from extractor.checkpoint import build_tagger, save_tagger, write_span_thresholds
 from extractor.config import TaggerConfig
 from extractor.data import Example
 from extractor.kge_quick import KgVectors
@@ -75,6 +77,8 @@ class TrainResult:
     kg_run: str | None = None
     version: str = EXTRACTOR_VERSION
     git_hash: str | None = None
+    calibration: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Span heads' thresholds chosen on validation after training (``TrainConfig.calibrate``), per schema."""
 
     def save(self, path: str | Path) -> None:
         """Write as JSON."""
@@ -282,11 +286,26 @@ def train_tagger(config: TaggerConfig, examples: Records, out_dir: str | Path, *
               f"{each + ' ' if each else ''}{history[-1]['seconds']:.0f} s", file=sys.stderr, flush=True)
         if not budget_allows(history, time.monotonic() - started, tc.max_seconds, tc.whole_epochs):
             break
+    calibration = _calibrate(tagger, out, devs) if tc.calibrate and best_epoch else {}
     result = TrainResult(str(out), best_epoch, best_f1, len(history), round(time.monotonic() - started, 1),
                          len(all_train), sum(len(d) for d in devs.values()), history,
-                         config.model_dump(mode="json"), tagger.kg_run, git_hash=git_hash())
+                         config.model_dump(mode="json"), tagger.kg_run, git_hash=git_hash(),
+                         calibration=calibration)
     result.save(out / "train_result.json")
     return result
+
+
+def _calibrate(tagger: Tagger, out: Path, devs: Mapping[str, Sequence[Example]]) -> dict[str, dict[str, Any]]:
+    """Calibrate the best epoch's span heads on validation and write their thresholds into its checkpoint."""
+    if not any(tagger.nested(name) and devs.get(name) for name in tagger.schemas):
+        return {}
+    tagger.module.load_state_dict(load_file(str(out / "model.safetensors")))  # the saved (best) epoch
+    report = calibrate_span_thresholds(tagger, devs)
+    write_span_thresholds(out, report)
+    for name, c in report.items():
+        print(f"calibrated {name}: threshold {c.threshold:+.2f}, validation F1 {c.f1_at_zero:.4f} at 0 -> "
+              f"{c.f1:.4f}", file=sys.stderr, flush=True)
+    return {name: c.to_dict() for name, c in report.items()}
 
 
 def budget_allows(history: list[dict[str, Any]], elapsed: float, max_seconds: float | None,

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 KEPT = REPO / "benchmarks" / "results" / "multischema-seeds-1-2.json"
 
@@ -54,3 +56,29 @@ def test_bad_evaluation_files_are_named(tmp_path: Path) -> None:
     assert broken.returncode != 0 and f"{tmp_path / 'broken.json'}:2: not JSON" in broken.stderr
     empty = table("--root", str(tmp_path))
     assert empty.returncode != 0 and "no evaluations" in empty.stderr
+
+
+def test_calibrated_runs_count_at_threshold_zero_in_the_first_table_and_as_run_in_the_second(tmp_path: Path) -> None:
+    """A run whose span head was calibrated is evaluated at its threshold and at 0 (``threshold_zero``): the
+    first table compares every run as trained, the second the calibrated ones as they run."""
+    (tmp_path / "eval.json").write_text(json.dumps({
+        "multi-mixed-s3": {"span_thresholds": {"cmeee": -0.75}, "ccks2019": {"micro": {"f1": 0.83}},
+                           "cmeee": {"micro": {"f1": 0.5996}},
+                           "threshold_zero": {"cmeee": {"micro": {"f1": 0.5710}}}},
+        "single-ccks2019-s3": {"span_thresholds": {}, "ccks2019": {"micro": {"f1": 0.8332}}}}), encoding="utf-8")
+    done = table("--root", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["groups"]["multi-mixed"]["cmeee"] == [pytest.approx(57.1)]
+    assert result["calibrated"] == {"multi-mixed": {"ccks2019": [pytest.approx(83.0)], "cmeee": [pytest.approx(59.96)]}}
+    first, second = done.stdout.rsplit("\n{", 1)[0].split("Span heads calibrated")
+    assert "| multi-mixed | 83.00 (n=1) | - | - | 57.10 (n=1) |" in first
+    assert "| multi-mixed | 83.00 (n=1) | - | - | 59.96 (n=1) |" in second
+    assert "single-ccks2019" in first and "single-ccks2019" not in second
+
+
+def test_calibrate_names_a_run_that_is_not_there(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_multischema.py"), "calibrate",
+                           "--root", str(tmp_path), "--run", "multi-mixed-s9"],
+                          capture_output=True, text=True, timeout=120, cwd=REPO, env={"PYTHONPATH": str(REPO)})
+    assert done.returncode != 0 and f"{tmp_path / 'multi-mixed-s9'}: no finished run" in done.stderr
