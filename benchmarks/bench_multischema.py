@@ -200,8 +200,9 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
                            "seconds": round(time.monotonic() - started, 1)}
         results[folder.name] = row
         out_file.write_text(json.dumps(results, ensure_ascii=False, indent=1))
-        print(json.dumps({folder.name: {k: v.get("micro") if isinstance(v, dict) else v for k, v in row.items()}},
-                         ensure_ascii=False), flush=True)
+        brief = {k: v.get("micro", v) if isinstance(v, dict) else v for k, v in row.items()}
+        brief["threshold_zero"] = {k: v["micro"] for k, v in row.get("threshold_zero", {}).items()}
+        print(json.dumps({folder.name: brief}, ensure_ascii=False), flush=True)
     if "gazetteer" not in results:
         results["gazetteer"] = {"ccks2017_symptoms": _gazetteer_symptoms(data_dir, sides["ccks2017"])}
         out_file.write_text(json.dumps(results, ensure_ascii=False, indent=1))
