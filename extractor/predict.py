@@ -130,11 +130,14 @@ class Tagger:
             ValueError: A schema the model has no head for, or one whose head is a CRF.
         """
         for name in thresholds:
-            if not self.nested(name):
-                raise ValueError(f"schema {name!r} has a CRF head, which has no span threshold")
+            self._check_span_head(name)
         merged = {**self.config.head.span_thresholds, **{k: float(v) for k, v in thresholds.items()}}
         head = self.config.head.model_copy(update={"span_thresholds": merged})
         self.config = self.config.model_copy(update={"head": head})
+
+    def _check_span_head(self, name: str) -> None:
+        if not self.nested(name):
+            raise ValueError(f"schema {name!r} has a CRF head, which has no span threshold")
 
     def _check_schema(self, name: str) -> None:
         if name not in self.schemas:
@@ -253,8 +256,7 @@ class Tagger:
         Raises:
             ValueError: No head for ``schema``, a CRF head, or no thresholds.
         """
-        if not self.nested(schema):
-            raise ValueError(f"schema {schema!r} has a CRF head, which has no span threshold")
+        self._check_span_head(schema)
         if not thresholds:
             raise ValueError("no thresholds given")
         items, wins_per_record = self.windows_of(texts)

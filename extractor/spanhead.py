@@ -128,8 +128,9 @@ def span_candidates(scores: torch.Tensor, types: Sequence[str], floor: float) ->
     out: list[list[Span]] = []
     for b in range(scores.shape[0]):
         window = scores[b].float()
-        hits = torch.nonzero(window > floor).tolist()
-        values = window[window > floor].tolist()  # same row-major order as nonzero
+        above = window > floor
+        hits = torch.nonzero(above).tolist()
+        values = window[above].tolist()  # same row-major order as nonzero
         out.append([Span(i, j + 1, types[t], v) for (t, i, j), v in zip(hits, values, strict=True)])
     return out
 
