@@ -169,7 +169,7 @@ def _report(schema: str, gold: list[Any], pred: list[Any]) -> dict[str, Any]:
 
 
 def evaluate(args: argparse.Namespace) -> dict[str, Any]:
-    """Every finished run on each test side it has a head for."""
+    """Every finished run (or the one named) on each test side it has a head for."""
     import torch
 
     from core.paths import default_data_dir
@@ -180,20 +180,26 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
     sides = _test_sides(data_dir)
     out_file = Path(args.root) / "eval.json"
     results: dict[str, Any] = json.loads(out_file.read_text()) if out_file.is_file() else {}
-    for folder in _runs(Path(args.root)):
+    for folder in _runs(Path(args.root), args.run):
         if folder.name in results and not args.again:
             continue
         tagger = load_tagger(folder, threads=args.threads or None)
-        thresholds = {k: v for k, v in tagger.config.head.span_thresholds.items() if v != 0.0}
-        row: dict[str, Any] = {"load_average": os.getloadavg(), "span_thresholds": thresholds}
+        decided = {k: (tagger.span_threshold(k), tagger.span_nest_margin(k)) for k in tagger.schemas
+                   if tagger.nested(k) and (tagger.span_threshold(k), tagger.span_nest_margin(k)) != (0.0, 0.0)}
+        row: dict[str, Any] = {"load_average": os.getloadavg(),
+                               "span_thresholds": {k: t for k, (t, _) in decided.items() if t},
+                               "span_nest_margins": {k: m for k, (_, m) in decided.items() if m}}
         for schema in tagger.schemas:
             started = time.monotonic()
             gold = sides[schema]
             texts = [ex.text for ex in gold]
-            if schema in thresholds:  # the calibrated head, and the same head at 0 (as trained)
-                both = tagger.predict_at_thresholds(texts, schema, (0.0, thresholds[schema]))
-                pred = both[thresholds[schema]]
-                row.setdefault("threshold_zero", {})[schema] = _report(schema, gold, both[0.0])
+            if schema in decided:  # the calibrated head; the same at 0 (as trained) and without its margin
+                threshold, margin = decided[schema]
+                found = tagger.span_candidates(texts, schema, min(0.0, threshold))
+                pred = found.at(threshold, margin)
+                row.setdefault("threshold_zero", {})[schema] = _report(schema, gold, found.at(0.0))
+                if margin:
+                    row.setdefault("without_margin", {})[schema] = _report(schema, gold, found.at(threshold))
             else:
                 pred = tagger.predict(texts, schema=schema)
             row[schema] = {**_report(schema, gold, pred), "records": len(gold),
@@ -201,7 +207,8 @@ def evaluate(args: argparse.Namespace) -> dict[str, Any]:
         results[folder.name] = row
         out_file.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         brief = {k: v.get("micro", v) if isinstance(v, dict) else v for k, v in row.items()}
-        brief["threshold_zero"] = {k: v["micro"] for k, v in row.get("threshold_zero", {}).items()}
+        for key in ("threshold_zero", "without_margin"):
+            brief[key] = {k: v["micro"] for k, v in row.get(key, {}).items()}
         print(json.dumps({folder.name: brief}, ensure_ascii=False), flush=True)
     if "gazetteer" not in results:
         results["gazetteer"] = {"ccks2017_symptoms": _gazetteer_symptoms(data_dir, sides["ccks2017"])}
@@ -230,6 +237,10 @@ def _evaluations(root: Path, also: list[str]) -> dict[str, Any]:
     return results
 
 
+#: Entries of an evaluation row that are not test sides.
+_NOT_SIDES = ("threshold_zero", "without_margin", "span_thresholds", "span_nest_margins")
+
+
 def table(args: argparse.Namespace) -> dict[str, Any]:
     """Mean +/- std of strict micro-F1 per group and test side: span heads at threshold 0 (as trained), then
     the runs whose span heads were calibrated, as they run."""
@@ -242,10 +253,10 @@ def table(args: argparse.Namespace) -> dict[str, Any]:
         group, _ = _group(run)
         at_zero = row.get("threshold_zero", {})
         for side, report in row.items():
-            if side in ("threshold_zero", "span_thresholds") or not isinstance(report, dict) or "micro" not in report:
+            if side in _NOT_SIDES or not isinstance(report, dict) or "micro" not in report:
                 continue
             _add(plain, group, side, at_zero.get(side, report))
-            if row.get("span_thresholds"):
+            if row.get("span_thresholds") or row.get("span_nest_margins"):
                 _add(calibrated, group, side, report)
     print(_markdown(plain))
     if calibrated:
@@ -278,7 +289,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("mode", choices=("train", "calibrate", "evaluate", "table"))
     parser.add_argument("--root", default=str(models_home() / "multi"))
-    parser.add_argument("--run", help="train (required), calibrate (default: every run): <group>-s<seed>")
+    parser.add_argument("--run", help="train (required), calibrate and evaluate (default: every run): <group>-s<seed>")
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--max-seconds", type=float, default=None, help="train: tagger wall-clock budget")
     parser.add_argument("--threads", type=int, default=1)

@@ -145,7 +145,8 @@ def save_tagger(tagger: Tagger, out: str | Path, extra: Mapping[str, object] | N
 def write_span_thresholds(folder: str | Path, report: Mapping[str, Calibration]) -> None:
     """Write calibrated span thresholds into a checkpoint's ``config.json`` (and the report beside them).
 
-    Only ``config.head.span_thresholds`` and the ``calibration`` entry change; the weights do not.
+    Only ``config.head.span_thresholds``, ``config.head.span_nest_margins`` and the ``calibration`` entry
+    change; the weights do not.
 
     Raises:
         CheckpointError: No readable ``config.json`` in ``folder``.
@@ -158,6 +159,8 @@ def write_span_thresholds(folder: str | Path, report: Mapping[str, Calibration])
         raise CheckpointError(f"{path}: not a tagger checkpoint's config ({exc})") from exc
     head["span_thresholds"] = {**head.get("span_thresholds", {}),
                                **{name: c.threshold for name, c in report.items()}}
+    head["span_nest_margins"] = {**head.get("span_nest_margins", {}),
+                                 **{name: c.nest_margin for name, c in report.items()}}
     meta["calibration"] = {**meta.get("calibration", {}), **{name: c.to_dict() for name, c in report.items()}}
     TaggerConfig.model_validate(meta["config"])
     tmp = path.with_suffix(".json.tmp")

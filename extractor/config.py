@@ -114,6 +114,17 @@ class HeadConfig(ClosedConfig):
     """Decision threshold on the raw span scores per schema (a one-schema model: its ``schema_name``); a
     schema not listed decodes at 0, the loss's own boundary. Training sets it to the threshold with the
     best validation F1 (:mod:`extractor.calibrate`)."""
+    span_nest_margins: dict[str, float] = Field(default_factory=dict)
+    """Per schema, what a span nested in or around a higher-scoring span of its window needs above the
+    threshold (0 when not listed: every nested span above the threshold is kept). Calibrated after the
+    threshold, on the same validation records."""
+
+    @model_validator(mode="after")
+    def _margins_not_negative(self) -> HeadConfig:
+        negative = {k: v for k, v in self.span_nest_margins.items() if v < 0}
+        if negative:
+            raise ValueError(f"span_nest_margins must be >= 0, got {negative}")
+        return self
 
 
 class TrainConfig(ClosedConfig):

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from linker.gazetteer import Gazetteer
     from linker.records import ConceptRecord
 
-__all__ = ["Tagger", "resolve_device"]
+__all__ = ["SpanCandidates", "Tagger", "resolve_device"]
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
@@ -123,16 +123,27 @@ class Tagger:
         self._check_schema(name)
         return float(self.config.head.span_thresholds.get(name, 0.0))
 
-    def set_span_thresholds(self, thresholds: Mapping[str, float]) -> None:
-        """Set span-head thresholds per schema (kept in the config, so a saved checkpoint keeps them).
+    def span_nest_margin(self, name: str) -> float:
+        """What a span nested in or around a higher-scoring one needs above the threshold (0 unless calibrated)."""
+        self._check_schema(name)
+        return float(self.config.head.span_nest_margins.get(name, 0.0))
+
+    def set_span_thresholds(self, thresholds: Mapping[str, float],
+                            nest_margins: Mapping[str, float] | None = None) -> None:
+        """Set span-head thresholds (and nesting margins) per schema.
+
+        They are kept in the config, so a saved checkpoint keeps them.
 
         Raises:
-            ValueError: A schema the model has no head for, or one whose head is a CRF.
+            ValueError: A schema the model has no head for, one whose head is a CRF, or a negative margin.
         """
-        for name in thresholds:
+        margins = dict(nest_margins or {})
+        for name in {*thresholds, *margins}:
             self._check_span_head(name)
-        merged = {**self.config.head.span_thresholds, **{k: float(v) for k, v in thresholds.items()}}
-        head = self.config.head.model_copy(update={"span_thresholds": merged})
+        head = self.config.head
+        update = {"span_thresholds": {**head.span_thresholds, **{k: float(v) for k, v in thresholds.items()}},
+                  "span_nest_margins": {**head.span_nest_margins, **{k: float(v) for k, v in margins.items()}}}
+        head = type(head).model_validate({**head.model_dump(), **update})
         self.config = self.config.model_copy(update={"head": head})
 
     def _check_span_head(self, name: str) -> None:
@@ -207,7 +218,7 @@ class Tagger:
             if spec.output == "span":
                 mine = scores[:, list(spec.schemas[name])]
                 out[name] = (span_candidates(mine, types, floors[name]) if floors and name in floors
-                             else decode_spans(mine, types, self.span_threshold(name)))
+                             else decode_spans(mine, types, self.span_threshold(name), self.span_nest_margin(name)))
                 continue
             crf, decoder, labels = self.module.crf_of(spec.key), self.decoders[spec.key], self.head_labels[spec.key]
             paths = decoder.viterbi(crf, scores, mask)
@@ -251,19 +262,32 @@ class Tagger:
                               ) -> dict[float, list[list[Span]]]:
         """One span head's spans per record at each of several thresholds, the network run once.
 
-        Each threshold's output is what :meth:`predict` gives with the head set to it.
+        Each threshold's output is what :meth:`predict` gives with the head set to it (its nesting
+        margin as it is).
 
         Raises:
             ValueError: No head for ``schema``, a CRF head, or no thresholds.
         """
-        self._check_span_head(schema)
         if not thresholds:
             raise ValueError("no thresholds given")
+        found = self.span_candidates(texts, schema, min(thresholds), batch_size, progress)
+        margin = self.span_nest_margin(schema)
+        return {float(t): found.at(t, margin) for t in thresholds}
+
+    def span_candidates(self, texts: Sequence[str], schema: str, floor: float, batch_size: int = 32,
+                        progress: ProgressFactory | None = None) -> SpanCandidates:
+        """One span head's candidates over ``texts``: every span of raw score above ``floor``.
+
+        For decoding at many thresholds and margins without running the network again
+        (:meth:`SpanCandidates.at`).
+
+        Raises:
+            ValueError: No head for ``schema``, or a CRF head.
+        """
+        self._check_span_head(schema)
         items, wins_per_record = self.windows_of(texts)
-        candidates = self._decode_items(items, [schema], batch_size, progress, floors={schema: min(thresholds)})
-        return {float(t): self._assemble(len(texts), items, wins_per_record,
-                                         [spans_above(found, t) for found in candidates[schema]], schema)
-                for t in thresholds}
+        per_window = self._decode_items(items, [schema], batch_size, progress, floors={schema: floor})[schema]
+        return SpanCandidates(self, schema, floor, items, wins_per_record, per_window)
 
     def _decode_items(self, items: Sequence[Window], names: Sequence[str], batch_size: int,
                       progress: ProgressFactory | None, floors: Mapping[str, float] | None = None
@@ -317,3 +341,29 @@ class Tagger:
                     taken[(span.start, span.end)] = Span(span.start, span.end, schema.mention_types[span.type],
                                                          span.score)
         return sorted(taken.values(), key=lambda s: (s.start, s.end))
+
+
+class SpanCandidates:
+    """One span head's output over some records before its decision.
+
+    Every span above a floor, raw score kept (:meth:`Tagger.span_candidates`). :meth:`at` decodes them as
+    :meth:`Tagger.predict` would at a threshold and nesting margin, so a calibration runs the network once.
+    """
+
+    def __init__(self, tagger: Tagger, schema: str, floor: float, items: Sequence[Window],
+                 wins_per_record: Sequence[Sequence[tuple[int, int]]], per_window: Sequence[Sequence[Span]]) -> None:
+        self.tagger, self.schema, self.floor = tagger, schema, floor
+        self._items, self._wins, self._per_window = items, wins_per_record, per_window
+
+    def at(self, threshold: float, nest_margin: float = 0.0) -> list[list[Span]]:
+        """Spans per record (record offsets, text order) at ``threshold`` and ``nest_margin``.
+
+        Raises:
+            ValueError: A threshold below the floor the candidates were taken at, or a negative margin.
+        """
+        if threshold < self.floor:
+            raise ValueError(f"threshold {threshold} is below the candidates' floor {self.floor}")
+        if nest_margin < 0:
+            raise ValueError(f"a nesting margin must be >= 0, got {nest_margin}")
+        decided = [spans_above(found, threshold, nest_margin) for found in self._per_window]
+        return self.tagger._assemble(len(self._wins), self._items, self._wins, decided, self.schema)

@@ -7,7 +7,8 @@ Every (start ``i``, end ``j``) pair of a window, ``i <= j < i + max_span``, gets
 with ``q``, ``k`` (size ``d``) shared by the types and rotary position encodings on both (so the score
 sees the distance ``j - i``), and per-type start and end biases ``b_t``, ``c_t`` (Su Jianlin's Efficient
 GlobalPointer, 2022). A span is predicted where ``s_t(i, j)`` is above the head's threshold (0 unless
-calibrated on validation: :mod:`extractor.calibrate`), so spans of any types may nest or overlap.
+calibrated on validation: :mod:`extractor.calibrate`), so spans of any types may nest (one inside or
+around a higher-scoring span needs a calibrated margin more; crossing spans are resolved by score).
 Training uses the multi-label categorical cross-entropy over all pairs of a window and type::
 
     log(1 + sum_{negatives} exp(s)) + log(1 + sum_{positives} exp(-s))
@@ -30,7 +31,6 @@ import torch
 from torch import nn
 
 from extractor.data import Span
-from extractor.windows import drop_crossing
 
 __all__ = ["SpanHead", "decode_spans", "span_candidates", "span_loss", "span_targets", "spans_above"]
 
@@ -135,23 +135,41 @@ def span_candidates(scores: torch.Tensor, types: Sequence[str], floor: float) ->
     return out
 
 
-def spans_above(candidates: Sequence[Span], threshold: float) -> list[Span]:
-    """The spans of raw score above ``threshold``, crossings resolved, score = sigmoid(score - threshold).
+def spans_above(candidates: Sequence[Span], threshold: float, nest_margin: float = 0.0) -> list[Span]:
+    """The spans of raw score above ``threshold``, crossings resolved, in text order.
 
-    The probability is shifted with the threshold so that 0.5 stays the decision boundary whatever
-    threshold a head was calibrated to.
+    Candidates are taken highest score first (then longest): one that crosses a span already taken (overlaps
+    it without one containing the other) is dropped, and one nested in or around a span already taken (the
+    same extent under another type included) needs a score above ``threshold + nest_margin``. A margin of
+    0 keeps every nested span above the threshold. The score becomes sigmoid(raw score - the span's
+    boundary), so 0.5 stays the decision boundary whatever a head was calibrated to.
     """
-    kept = [Span(s.start, s.end, s.type, 1.0 / (1.0 + math.exp(min(threshold - s.score, 700.0))))
-            for s in candidates if s.score > threshold]
-    return drop_crossing(kept)
+    taken: list[Span] = []
+    for span in sorted((c for c in candidates if c.score > threshold),
+                       key=lambda s: (-s.score, s.start - s.end, s.start)):
+        overlapping = [t for t in taken if span.start < t.end and t.start < span.end]
+        if any(not _contains(span, t) and not _contains(t, span) for t in overlapping):
+            continue
+        boundary = threshold + nest_margin if overlapping else threshold
+        if span.score <= boundary:
+            continue
+        taken.append(Span(span.start, span.end, span.type,
+                          1.0 / (1.0 + math.exp(min(boundary - span.score, 700.0)))))
+    return sorted(taken, key=lambda s: (s.start, s.end))
 
 
-def decode_spans(scores: torch.Tensor, types: Sequence[str], threshold: float = 0.0) -> list[list[Span]]:
+def _contains(outer: Span, inner: Span) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def decode_spans(scores: torch.Tensor, types: Sequence[str], threshold: float = 0.0,
+                 nest_margin: float = 0.0) -> list[list[Span]]:
     """Spans scoring above ``threshold`` per window (window offsets, end exclusive), score = sigmoid.
 
     ``scores`` (B, len(types), T, T). ``threshold`` is the head's decision threshold on the raw scores
-    (0: the loss's own boundary; ``HeadConfig.span_thresholds`` holds one calibrated on validation).
-    Spans that cross (overlap without one containing the other) are resolved greedily, highest score
-    first, within a window; nested spans are all kept.
+    (0: the loss's own boundary; ``HeadConfig.span_thresholds`` holds one calibrated on validation), and
+    ``nest_margin`` what a span nested in or around a higher-scoring one needs above it
+    (``HeadConfig.span_nest_margins``). Spans that cross (overlap without one containing the other) are
+    resolved greedily, highest score first, within a window (:func:`spans_above`).
     """
-    return [spans_above(window, threshold) for window in span_candidates(scores, types, threshold)]
+    return [spans_above(window, threshold, nest_margin) for window in span_candidates(scores, types, threshold)]

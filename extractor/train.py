@@ -78,7 +78,8 @@ class TrainResult:
     version: str = EXTRACTOR_VERSION
     git_hash: str | None = None
     calibration: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Span heads' thresholds chosen on validation after training (``TrainConfig.calibrate``), per schema."""
+    """Span heads' thresholds and nesting margins chosen on validation after training, per schema
+    (``TrainConfig.calibrate``)."""
 
     def save(self, path: str | Path) -> None:
         """Write as JSON."""
@@ -296,15 +297,15 @@ def train_tagger(config: TaggerConfig, examples: Records, out_dir: str | Path, *
 
 
 def _calibrate(tagger: Tagger, out: Path, devs: Mapping[str, Sequence[Example]]) -> dict[str, dict[str, Any]]:
-    """Calibrate the best epoch's span heads on validation and write their thresholds into its checkpoint."""
+    """Calibrate the best epoch's span heads on validation; their thresholds and margins go into its checkpoint."""
     if not any(tagger.nested(name) and devs.get(name) for name in tagger.schemas):
         return {}
     tagger.module.load_state_dict(load_file(str(out / "model.safetensors")))  # the saved (best) epoch
     report = calibrate_span_thresholds(tagger, devs)
     write_span_thresholds(out, report)
     for name, c in report.items():
-        print(f"calibrated {name}: threshold {c.threshold:+.2f}, validation F1 {c.f1_at_zero:.4f} at 0 -> "
-              f"{c.f1:.4f}", file=sys.stderr, flush=True)
+        print(f"calibrated {name}: threshold {c.threshold:+.2f}, nesting margin {c.nest_margin:.2f}, validation F1 "
+              f"{c.f1_at_zero:.4f} at 0 -> {c.f1:.4f}", file=sys.stderr, flush=True)
     return {name: c.to_dict() for name, c in report.items()}
 
 

@@ -82,3 +82,18 @@ def test_calibrate_names_a_run_that_is_not_there(tmp_path: Path) -> None:
                            "--root", str(tmp_path), "--run", "multi-mixed-s9"],
                           capture_output=True, text=True, timeout=120, cwd=REPO, env={"PYTHONPATH": str(REPO)})
     assert done.returncode != 0 and f"{tmp_path / 'multi-mixed-s9'}: no finished run" in done.stderr
+
+
+def test_a_margin_alone_makes_a_run_calibrated_and_its_extra_entries_are_not_test_sides(tmp_path: Path) -> None:
+    """A head calibrated to threshold 0 but a nesting margin still runs otherwise than as trained; the
+    entries beside the test sides (``without_margin``, ``span_nest_margins``) are never read as sides."""
+    (tmp_path / "eval.json").write_text(json.dumps({
+        "multi-shared-s1": {"span_thresholds": {}, "span_nest_margins": {"cmeee": 0.5},
+                            "cmeee": {"micro": {"f1": 0.64}},
+                            "threshold_zero": {"cmeee": {"micro": {"f1": 0.62}}},
+                            "without_margin": {"cmeee": {"micro": {"f1": 0.62}}}}}), encoding="utf-8")
+    done = table("--root", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["groups"] == {"multi-shared": {"cmeee": [pytest.approx(62.0)]}}
+    assert result["calibrated"] == {"multi-shared": {"cmeee": [pytest.approx(64.0)]}}
