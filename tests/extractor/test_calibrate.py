@@ -197,6 +197,31 @@ def test_calibration_finds_the_best_threshold_of_a_shifted_head_and_the_checkpoi
     assert score_spans(gold, pred).micro.f1 == pytest.approx(chosen.f1)
 
 
+def test_calibration_chooses_the_margin_that_drops_a_wrong_nested_span(trained: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scores laid out by hand (the network's own are too far apart on this toy set to need a margin): a
+    wrong span nested in a right one scores above a right span elsewhere, so no threshold alone separates
+    them; the margin 1.0 does, and the calibration finds it."""
+    from extractor.predict import SpanCandidates
+
+    text = "左下腹压痛，头痛。"
+    dev = [Example("d", text, (Span(0, 5, "症状"), Span(6, 8, "症状")))]
+    tagger = load_tagger(trained, threads=1)
+    items, wins = tagger.windows_of([text])
+    assert len(items) == 1  # one window from 0: window offsets are record offsets
+    laid_out = [[Span(0, 5, "症状", 3.0), Span(0, 3, "部位", 1.0), Span(6, 8, "症状", 0.8)]]
+
+    def by_hand(texts: list[str], schema: str, floor: float, *args: object) -> SpanCandidates:
+        return SpanCandidates(tagger, schema, floor, items, wins, laid_out)
+
+    monkeypatch.setattr(tagger, "span_candidates", by_hand)
+    chosen = calibrate_span_thresholds(tagger, {"sym": dev})["sym"]
+    assert (chosen.threshold, chosen.nest_margin) == (0.0, 1.0)
+    assert chosen.f1_without_margin == pytest.approx(0.8) and chosen.f1 == pytest.approx(1.0)
+    assert tagger.span_nest_margin("sym") == 1.0
+    assert calibrate_span_thresholds(tagger, {"sym": dev}, margins=(0.0,))["sym"].nest_margin == 0.0
+
+
 def test_a_checkpoint_without_thresholds_decodes_at_zero(trained: Path, tmp_path: Path) -> None:
     """Checkpoints saved before the threshold existed have no ``span_thresholds`` (nor margins): 0, the old
     boundary, every nested span kept."""
