@@ -17,7 +17,7 @@ Example:
     >>> report = calibrate_span_thresholds(tagger, {"cmeee": dev_examples})  # doctest: +SKIP
     >>> c = report["cmeee"]  # multi-mixed-s3 on the 1,350 sentences its training held out  # doctest: +SKIP
     >>> c.threshold, c.nest_margin, round(c.f1_at_zero, 4), round(c.f1_without_margin, 4)  # doctest: +SKIP
-    (-0.75, 0.5, 0.5681, 0.5965)
+    (-0.75, 0.75, 0.5681, 0.5965)
 """
 
 from __future__ import annotations
