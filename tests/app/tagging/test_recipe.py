@@ -23,7 +23,6 @@ from app.tagging.recipe import (
 )
 from extractor.checkpoint import load_tagger
 from extractor.data import write_ccks
-from graph.db.connection import GraphClient
 from linker.sources import _VOCAB_FILES
 
 TINY = RecipeConfig(emb_steps=5, emb_seconds=30, word_dim=8, word_epochs=1, word_min_count=1, kge_model="quick",
@@ -75,7 +74,9 @@ def write_data(root: Path, examples) -> Path:
     return root
 
 
-def test_default_model_from_scratch_then_reused_and_registered(tmp_path, examples, neo4j_env):
+def test_default_model_from_scratch_then_reused_and_registered(tmp_path, examples, neo4j_env, client):
+    """``client`` wipes the database first: a plugin version another test registered and ran would refuse
+    the recipe's registration (facts already written under it)."""
     root = write_data(tmp_path / "data", examples)
     pretrained = tmp_path / "pretrained"
     first = build_default_model(tmp_path / "model", TINY, data_dir=root, pretrained=pretrained)
@@ -95,8 +96,7 @@ def test_default_model_from_scratch_then_reused_and_registered(tmp_path, example
     assert first.relation_plugin is not None and first.relation_plugin["enabled"]
     assert first.budgets["total_seconds"] == TINY.total_seconds and first.budgets["relation_seconds"] == 1200.0
     assert load_tagger(tmp_path / "model", threads=None).config.train.whole_epochs
-    with GraphClient.from_environment() as client:
-        stored = {e["name"]: e for e in client.read("internal/list_extractors")}
+    stored = {e["name"]: e for e in client.read("internal/list_extractors")}
     assert json.loads(stored["cbt-kg-tagger"]["config"])["model_dir"] == str((tmp_path / "model").resolve())
     assert json.loads(stored["entity-marker-relations"]["config"])["model_dir"] == str(
         (tmp_path / "model" / "relations").resolve())
