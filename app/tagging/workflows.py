@@ -349,7 +349,8 @@ def evaluate(request: EvaluateRequest) -> Evaluation:
     """Strict micro P/R/F1, per type and for nested and flat spans apart, of one model or a span-voting ensemble.
 
     The gold corpus (any format :func:`extractor.corpora.read_corpus` reads) is scored against the model
-    head of its own schema, in its own type names.
+    head of its own schema, in its own type names; a span head decodes at its calibrated threshold and
+    nesting margin, which the payload shows (``span_head``).
 
     Raises:
         TaggingInputError: A folder that is not a checkpoint, unreadable KG vectors, a gold corpus that cannot
@@ -362,6 +363,7 @@ def evaluate(request: EvaluateRequest) -> Evaluation:
     from extractor.ensemble import VotingEnsemble
     from extractor.evaluate import SchemaMismatch, evaluate_corpus
     from extractor.kge_quick import load_kg_vectors
+    from extractor.predict import Tagger
 
     models = request.models
     with _refused(CheckpointError, ValueError, FileNotFoundError):  # CorpusError is a ValueError
@@ -381,8 +383,12 @@ def evaluate(request: EvaluateRequest) -> Evaluation:
                                                                              strict=True)],
                          corpus.schema, request.predictions)
     runs = [t.kg_run for t in taggers]
+    decision = ({"span_head": {"threshold": tagger.span_threshold(corpus.schema),
+                               "nest_margin": tagger.span_nest_margin(corpus.schema)}}
+                if isinstance(tagger, Tagger) and corpus.schema in tagger.schemas and tagger.nested(corpus.schema)
+                else {})
     payload = {"model": str(models[0]) if len(models) == 1 else [str(m) for m in models], "test": str(request.test),
-               "format": corpus.schema, **({"split": split} if split else {}),
+               "format": corpus.schema, **({"split": split} if split else {}), **decision,
                **({"skipped": dict(corpus.skipped)} if request.skip_invalid else {}),
                "kg_run": runs[0] if len(models) == 1 else runs,
                **({"min_votes": tagger.min_votes} if isinstance(tagger, VotingEnsemble) else {}), **result.to_dict()}

@@ -10,6 +10,7 @@ from corpus_helpers import Samples, multi_schema_model, write_samples
 from typer.testing import CliRunner
 
 from app.cli import app
+from extractor.checkpoint import load_tagger
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +33,13 @@ def test_nested_and_flat_figures_in_json_and_in_the_table(model, samples):
     payload = one_json(res.stdout)
     assert payload["format"] == "cmeee" and payload["nested"]["n_gold"] == 14 and payload["flat"]["n_gold"] == 1
     assert payload["nested"]["tp"] + payload["flat"]["tp"] == payload["micro"]["tp"] > 0
+    tagger = load_tagger(model, threads=1)  # the span head's decision, as the checkpoint has it
+    assert payload["span_head"] == {"threshold": tagger.span_threshold("cmeee"),
+                                    "nest_margin": tagger.span_nest_margin("cmeee")}
+    other = _cli("evaluate", "--model", str(model), "--test", str(samples.ccks2017), "--threads", "1", "--json")
+    assert other.exit_code == 0, other.output
+    assert one_json(other.stdout)["span_head"] == {"threshold": tagger.span_threshold("ccks2017"),
+                                                   "nest_margin": tagger.span_nest_margin("ccks2017")}
     res = _cli("evaluate", "--model", str(model), "--test", str(samples.ccks2017), "--format", "ccks2017",
                "--split", "test", "--threads", "1")
     assert res.exit_code == 0, res.output
@@ -65,3 +73,11 @@ def test_a_model_without_the_head_is_refused(trained, samples):
     assert res.exit_code == 2
     assert one_json(res.stdout)["error"] == (f"{one_schema}: the model has no ccks2017 head (it tags ccks2019); "
                                              "ccks2017/test is a ccks2017 corpus")
+
+
+def test_a_crf_head_shows_no_span_decision(trained, samples):
+    one_schema, _ = trained
+    res = _cli("evaluate", "--model", str(one_schema), "--test", str(samples.ccks2019), "--threads", "1", "--json")
+    assert res.exit_code == 0, res.output
+    payload = one_json(res.stdout)
+    assert payload["format"] == "ccks2019" and "span_head" not in payload  # a CRF head has no threshold
