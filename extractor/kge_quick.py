@@ -26,6 +26,7 @@ import torch
 
 from core.config import ClosedConfig
 from core.progress import ProgressFactory, start
+from extractor.threads import keeps_torch_threads
 
 __all__ = ["KgVectors", "KgeQuickConfig", "load_kg_vectors", "save_kg_vectors", "train_transe"]
 
@@ -88,6 +89,7 @@ def load_kg_vectors(path: str | Path) -> KgVectors:
     return KgVectors(dict(zip(ids, matrix, strict=True)), run, meta)
 
 
+@keeps_torch_threads
 def train_transe(triples: Sequence[tuple[str, str, str]], config: KgeQuickConfig | None = None,
                  progress: ProgressFactory | None = None) -> KgVectors:
     """TransE over (head id, relation, tail id) triples; returns unit-normalised entity vectors.

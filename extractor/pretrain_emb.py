@@ -24,6 +24,7 @@ from torch import nn
 
 from core.config import ClosedConfig
 from core.progress import ProgressFactory, start
+from extractor.threads import keeps_torch_threads
 from extractor.vocab import CharVocab
 
 __all__ = ["CharVectors", "EmbeddingPretrainConfig", "pretrain_char_vectors"]
@@ -111,6 +112,7 @@ def _encode(texts: list[str], chars: CharVocab, bigrams: CharVocab) -> tuple[np.
     return np.asarray(c_ids, dtype=np.int64), np.asarray(b_ids, dtype=np.int64)
 
 
+@keeps_torch_threads
 def pretrain_char_vectors(texts: list[str], config: EmbeddingPretrainConfig | None = None,
                           progress: ProgressFactory | None = None) -> CharVectors:
     """Train character and bigram vectors on ``texts`` (never on a test set).

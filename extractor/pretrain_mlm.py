@@ -22,6 +22,7 @@ import torch
 
 from core.config import ClosedConfig
 from core.progress import ProgressFactory, start
+from extractor.threads import keeps_torch_threads
 from extractor.vocab import CharVocab
 
 __all__ = ["MlmConfig", "pretrain_mlm"]
@@ -85,6 +86,7 @@ def _mask(ids: torch.Tensor, vocab: CharVocab, cfg: MlmConfig,
     return inputs, labels
 
 
+@keeps_torch_threads
 def pretrain_mlm(texts: list[str], out_dir: str | Path, config: MlmConfig | None = None, *, resume: bool = True,
                  progress: ProgressFactory | None = None) -> dict[str, object]:
     """Pretrain (or continue) the character BERT in ``out_dir``.

@@ -46,6 +46,7 @@ from extractor.scoring import score_spans
 from extractor.softlex import WordLexicon
 from extractor.spanhead import span_loss, span_targets
 from extractor.tags import label_list, spans_to_tags
+from extractor.threads import keeps_torch_threads
 from extractor.vocab import CharVocab, checkpoint_vocabulary
 from extractor.windows import training_windows
 
@@ -200,6 +201,7 @@ def _dev_scores(tagger: Tagger, dev: Mapping[str, Sequence[Example]]) -> dict[st
     return {name: evaluate_examples(tagger, examples, schema=name) for name, examples in dev.items() if examples}
 
 
+@keeps_torch_threads
 def train_tagger(config: TaggerConfig, examples: Records, out_dir: str | Path, *,
                  concepts: Sequence[ConceptRecord] = (), kg: KgVectors | None = None,
                  pretrained: CharVectors | None = None, dev: Records | None = None,

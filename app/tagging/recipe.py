@@ -140,6 +140,13 @@ class RecipeResult:
         return asdict(self)
 
 
+def _threads(recipe: RecipeConfig) -> int:
+    """The thread count of a step that needs one: ``recipe.threads``, or with 0 what torch uses by default."""
+    import torch
+
+    return recipe.threads or torch.get_num_threads()
+
+
 def tagger_budget(recipe: RecipeConfig, elapsed: float) -> tuple[float | None, bool]:
     """The tagger's wall-clock budget ``elapsed`` seconds into the recipe, and whether it keeps to whole epochs.
 
@@ -379,7 +386,7 @@ def build_default_model(out: Path, recipe: RecipeConfig | None = None, *, data_d
     def char_vectors() -> dict[str, Any]:
         vectors = pretrain_char_vectors(corpus(), EmbeddingPretrainConfig(steps=recipe.emb_steps,
                                                                          max_seconds=recipe.emb_seconds,
-                                                                         threads=max(recipe.threads, 1)),
+                                                                         threads=_threads(recipe)),
                                         progress=progress)
         vectors.save(folder / "char_vectors.npz")
         return {"chars": len(vectors.chars), "bigrams": len(vectors.bigrams)}

@@ -48,6 +48,7 @@ from core.config import ClosedConfig
 from extractor.assertion.context import fold
 from extractor.assertion.schema import DIMENSIONS, Assertion
 from extractor.assertion.sections import SECTIONS, section_at, sections
+from extractor.threads import keeps_torch_threads
 
 __all__ = ["LEARNED_VERSION", "RECORD", "Example", "LearnedAssertion", "LearnedCheckpointError", "LearnedConfig",
            "LearnedResult", "build_vocab", "head_key", "masked_loss", "score_examples", "train_learned"]
@@ -402,6 +403,7 @@ def build_vocab(texts: Iterable[str], min_count: int) -> list[str]:
     return [*SPECIALS, *(ch for ch, c in counts.most_common() if c >= min_count and ch not in SPECIALS)]
 
 
+@keeps_torch_threads
 def train_learned(examples: Sequence[Example], config: LearnedConfig | None = None,
                   device: str | torch.device = "cpu", dev: Sequence[Example] = ()) -> LearnedResult:
     """Train a classifier on ``examples``; with ``dev``, score it there after training (never to select).

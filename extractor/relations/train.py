@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import json
 import random
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -28,6 +29,7 @@ from extractor.relations.config import RELATION_CHECKPOINT_VERSION, RelationConf
 from extractor.relations.data import NONE, Candidate, Schema
 from extractor.relations.evaluate import score_candidates
 from extractor.relations.predict import RelationClassifier, build_relation_classifier, save_relation_classifier
+from extractor.threads import keeps_torch_threads
 from extractor.train import git_hash
 
 if TYPE_CHECKING:
@@ -117,6 +119,7 @@ def _epoch(clf: RelationClassifier, opt: torch.optim.Optimizer, loss_fn: nn.Modu
     return total / max(1, len(rows))
 
 
+@keeps_torch_threads
 def train_relations(config: RelationConfig, schema: Schema, train: Sequence[Candidate], train_texts: Mapping[str, str],
                     val: Sequence[Candidate], val_texts: Mapping[str, str], *, out_dir: str | Path | None = None,
                     pretrained: CharVectors | None = None, device: str | torch.device | None = "cpu",
@@ -133,7 +136,7 @@ def train_relations(config: RelationConfig, schema: Schema, train: Sequence[Cand
         out_dir: Where to save the checkpoint and ``train_result.json`` (``None``: keep in memory).
         pretrained: ``extractor.pretrain_emb.CharVectors`` for the character table.
         device: Where to train.
-        progress: Print one line per epoch.
+        progress: Print one line per epoch, on stderr (stdout stays the caller's: ``--json`` output).
 
     Returns:
         The result, holding the best classifier (loaded with its tuned threshold).
@@ -169,7 +172,7 @@ def train_relations(config: RelationConfig, schema: Schema, train: Sequence[Cand
             f1, tau = float(epoch), 0.5
         history.append(row)
         if progress:
-            print(json.dumps(row), flush=True)
+            print(json.dumps(row), file=sys.stderr, flush=True)
         if f1 > best[0]:
             best, stale = (f1, epoch, tau), 0
             best_state = copy.deepcopy(clf.module.state_dict())

@@ -177,6 +177,17 @@ def test_shared_pairing_trains_and_round_trips(tmp_path, pooling):
                           torch.from_numpy(result.classifier.predict_proba(val, val_texts)))
 
 
+def test_epoch_lines_go_to_stderr_and_leave_stdout_to_the_caller(capsys):
+    """``medkg train --json`` prints one JSON object on stdout; the relation step's epoch lines went there too."""
+    torch.set_num_threads(1)
+    train, texts = _toy(2)
+    val, val_texts = _toy()
+    train_relations(_tiny(2), SCHEMA, train, texts, val, val_texts, progress=True)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert [json.loads(line)["epoch"] for line in err.splitlines()] == [1, 2]
+
+
 def test_shared_pairing_encodes_each_sentence_once():
     train, texts = _toy()
     clf = train_relations(_tiny(1, pairing="shared"), SCHEMA, train, texts, [], {}).classifier
